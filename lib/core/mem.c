@@ -1,0 +1,381 @@
+/*
+ * Allocation through the context's hooks, arenas, buffers and a string-keyed hash map.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "core/core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *dlv_alloc(deliver_ctx *ctx, size_t n)
+{
+    if (n == 0) {
+        n = 1;
+    }
+    return ctx->alloc_fn(n, ctx->alloc_ud);
+}
+
+void *dlv_calloc(deliver_ctx *ctx, size_t count, size_t size)
+{
+    if (size != 0 && count > SIZE_MAX / size) {
+        return NULL;
+    }
+    void *p = dlv_alloc(ctx, count * size);
+    if (p) {
+        memset(p, 0, count * size);
+    }
+    return p;
+}
+
+void *dlv_realloc(deliver_ctx *ctx, void *p, size_t n)
+{
+    if (n == 0) {
+        n = 1;
+    }
+    return ctx->realloc_fn(p, n, ctx->alloc_ud);
+}
+
+void dlv_free(deliver_ctx *ctx, void *p)
+{
+    if (p) {
+        ctx->free_fn(p, ctx->alloc_ud);
+    }
+}
+
+char *dlv_strndup(deliver_ctx *ctx, const char *s, size_t n)
+{
+    char *p = dlv_alloc(ctx, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+char *dlv_strdup(deliver_ctx *ctx, const char *s)
+{
+    return dlv_strndup(ctx, s, strlen(s));
+}
+
+int dlv_grow(deliver_ctx *ctx, void **arr, size_t *cap, size_t need, size_t elsize)
+{
+    if (need <= *cap) {
+        return 0;
+    }
+    size_t ncap = *cap ? *cap : 4;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2) {
+            return -1;
+        }
+        ncap *= 2;
+    }
+    if (elsize != 0 && ncap > SIZE_MAX / elsize) {
+        return -1;
+    }
+    void *p = dlv_realloc(ctx, *arr, ncap * elsize);
+    if (!p) {
+        return -1;
+    }
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* ---- arena ---- */
+
+struct dlv_arena_chunk {
+    dlv_arena_chunk *next;
+    size_t used, size;
+    /* data follows, 8-byte aligned */
+};
+
+#define ARENA_HDR ((sizeof(dlv_arena_chunk) + 7u) & ~(size_t)7u)
+#define ARENA_CHUNK 4096u
+
+void dlv_arena_init(dlv_arena *a, deliver_ctx *ctx)
+{
+    a->ctx = ctx;
+    a->head = NULL;
+}
+
+void *dlv_arena_alloc(dlv_arena *a, size_t n)
+{
+    if (n > SIZE_MAX - 16 - ARENA_HDR - ARENA_CHUNK) {
+        return NULL;
+    }
+    n = (n + 7u) & ~(size_t)7u;
+    dlv_arena_chunk *c = a->head;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > ARENA_CHUNK - ARENA_HDR ? n : ARENA_CHUNK - ARENA_HDR;
+        dlv_arena_chunk *nc = dlv_alloc(a->ctx, ARENA_HDR + size);
+        if (!nc) {
+            return NULL;
+        }
+        nc->size = size;
+        nc->used = 0;
+        if (c && n > ARENA_CHUNK / 4) {
+            /* a big block: keep the current chunk on top for the small ones */
+            nc->next = c->next;
+            c->next = nc;
+        } else {
+            nc->next = c;
+            a->head = nc;
+        }
+        c = nc;
+    }
+    void *p = (char *)c + ARENA_HDR + c->used;
+    c->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+void *dlv_arena_memdup(dlv_arena *a, const void *p, size_t n)
+{
+    char *q = dlv_arena_alloc(a, n + 1);
+    if (q && n) {
+        memcpy(q, p, n);
+    }
+    return q;
+}
+
+char *dlv_arena_strndup(dlv_arena *a, const char *s, size_t n)
+{
+    return dlv_arena_memdup(a, s, n);
+}
+
+void dlv_arena_clear(dlv_arena *a)
+{
+    dlv_arena_chunk *c = a->head;
+    while (c) {
+        dlv_arena_chunk *next = c->next;
+        dlv_free(a->ctx, c);
+        c = next;
+    }
+    a->head = NULL;
+}
+
+/* ---- buffer ---- */
+
+void dlv_buf_init(dlv_buf *b, deliver_ctx *ctx)
+{
+    memset(b, 0, sizeof(*b));
+    b->ctx = ctx;
+}
+
+void dlv_buf_free(dlv_buf *b)
+{
+    dlv_free(b->ctx, b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+}
+
+void dlv_buf_reset(dlv_buf *b)
+{
+    b->len = 0;
+    b->failed = 0;
+    if (b->data) {
+        b->data[0] = '\0';
+    }
+}
+
+int dlv_buf_append(dlv_buf *b, const void *p, size_t n)
+{
+    if (b->failed) {
+        return -1;
+    }
+    if (n > SIZE_MAX - b->len - 1 ||
+        dlv_grow(b->ctx, (void **)&b->data, &b->cap, b->len + n + 1, 1) < 0) {
+        b->failed = 1;
+        return -1;
+    }
+    if (n) {
+        memcpy(b->data + b->len, p, n);
+    }
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int dlv_buf_puts(dlv_buf *b, const char *s)
+{
+    return dlv_buf_append(b, s, strlen(s));
+}
+
+int dlv_buf_putc(dlv_buf *b, char c)
+{
+    return dlv_buf_append(b, &c, 1);
+}
+
+int dlv_buf_printf(dlv_buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return -1;
+    }
+    if ((size_t)n < sizeof(small)) {
+        return dlv_buf_append(b, small, (size_t)n);
+    }
+    if (b->failed || dlv_grow(b->ctx, (void **)&b->data, &b->cap, b->len + (size_t)n + 1, 1) < 0) {
+        b->failed = 1;
+        return -1;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+/* ---- hash map: open addressing, linear probing, FNV-1a ---- */
+
+uint64_t dlv_hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static char tombstone_key[1];
+
+void dlv_hmap_init(dlv_hmap *m, deliver_ctx *ctx)
+{
+    memset(m, 0, sizeof(*m));
+    m->ctx = ctx;
+}
+
+void dlv_hmap_free(dlv_hmap *m, void (*free_value)(void *value, void *arg), void *arg)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        dlv_hmap_entry *e = &m->slots[i];
+        if (e->key && e->key != tombstone_key) {
+            if (free_value) {
+                free_value(e->value, arg);
+            }
+            dlv_free(m->ctx, e->key);
+        }
+    }
+    dlv_free(m->ctx, m->slots);
+    m->slots = NULL;
+    m->cap = m->count = m->tombstones = 0;
+}
+
+static int key_eq(const dlv_hmap_entry *e, uint64_t h, const char *key, size_t keylen)
+{
+    return e->key != tombstone_key && e->hash == h && strlen(e->key) == keylen &&
+           memcmp(e->key, key, keylen) == 0;
+}
+
+static dlv_hmap_entry *find_slot(const dlv_hmap *m, const char *key, size_t keylen, uint64_t h)
+{
+    if (m->cap == 0) {
+        return NULL;
+    }
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)h & mask, n = 0; n < m->cap; i = (i + 1) & mask, n++) {
+        dlv_hmap_entry *e = &m->slots[i];
+        if (!e->key) {
+            return NULL;
+        }
+        if (key_eq(e, h, key, keylen)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+void *dlv_hmap_get(const dlv_hmap *m, const char *key, size_t keylen)
+{
+    dlv_hmap_entry *e = find_slot(m, key, keylen, dlv_hash(key, keylen));
+    return e ? e->value : NULL;
+}
+
+static int rehash(dlv_hmap *m, size_t ncap)
+{
+    dlv_hmap_entry *ns = dlv_calloc(m->ctx, ncap, sizeof(*ns));
+    if (!ns) {
+        return -1;
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        dlv_hmap_entry *e = &m->slots[i];
+        if (e->key && e->key != tombstone_key) {
+            size_t j = (size_t)e->hash & (ncap - 1);
+            while (ns[j].key) {
+                j = (j + 1) & (ncap - 1);
+            }
+            ns[j] = *e;
+        }
+    }
+    dlv_free(m->ctx, m->slots);
+    m->slots = ns;
+    m->cap = ncap;
+    m->tombstones = 0;
+    return 0;
+}
+
+int dlv_hmap_put(dlv_hmap *m, const char *key, size_t keylen, void *value, void **old)
+{
+    uint64_t h = dlv_hash(key, keylen);
+    if (old) {
+        *old = NULL;
+    }
+    dlv_hmap_entry *e = find_slot(m, key, keylen, h);
+    if (e) {
+        if (old) {
+            *old = e->value;
+        }
+        e->value = value;
+        return 0;
+    }
+    if ((m->count + m->tombstones + 1) * 4 > m->cap * 3) {
+        size_t ncap = m->cap ? m->cap : 16;
+        while ((m->count + 1) * 2 > ncap) {
+            ncap *= 2;
+        }
+        if (rehash(m, ncap) < 0) {
+            return -1;
+        }
+    }
+    char *k = dlv_strndup(m->ctx, key, keylen);
+    if (!k) {
+        return -1;
+    }
+    size_t mask = m->cap - 1;
+    size_t i = (size_t)h & mask;
+    while (m->slots[i].key && m->slots[i].key != tombstone_key) {
+        i = (i + 1) & mask;
+    }
+    if (m->slots[i].key == tombstone_key) {
+        m->tombstones--;
+    }
+    m->slots[i].key = k;
+    m->slots[i].hash = h;
+    m->slots[i].value = value;
+    m->count++;
+    return 0;
+}
+
+void *dlv_hmap_remove(dlv_hmap *m, const char *key, size_t keylen)
+{
+    dlv_hmap_entry *e = find_slot(m, key, keylen, dlv_hash(key, keylen));
+    if (!e) {
+        return NULL;
+    }
+    void *v = e->value;
+    dlv_free(m->ctx, e->key);
+    e->key = tombstone_key;
+    e->value = NULL;
+    m->count--;
+    m->tombstones++;
+    return v;
+}
