@@ -189,7 +189,7 @@ deliver_status dlv_zonedb_add_text(dlv_zonedb *z, const char *text, size_t len,
         st = dlv_err(err, DELIVER_E_NOMEM, "%s: cannot read the zone text", source);
     }
     uint32_t ttl = 3600;
-    int line = 1;
+    int line = 0;
     while (st == DELIVER_OK && fp && !feof(fp)) {
         ldns_rr *rr = NULL;
         ldns_status ls = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &cur_origin, &prev, &line);
