@@ -40,7 +40,9 @@ static const char *put_ascii_label(const char *lab, size_t n, unsigned flags, ch
             if (!is_ldh(c)) {
                 return "character not allowed in a host name";
             }
-        } else if (c <= 0x20 || c >= 0x7f || c == '\\') {
+        } else if (c == 0x7f || c == '\\') {
+            /* DNS labels may hold any octet; NUL, dots and backslashes cannot be carried in
+             * the string form, DEL is refused as a sign of garbage */
             return "character not allowed in a domain name";
         }
         out[(*pos)++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;

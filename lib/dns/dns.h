@@ -76,6 +76,8 @@ deliver_status dlv_answer_from_input(deliver_ctx *ctx, const char *qname, uint16
 uint32_t dlv_answer_min_ttl(const dlv_answer *a);
 /* Presentation name (lower case, escaped, no trailing dot) of wire name bytes. */
 int dlv_dname_to_str(const uint8_t *wire, size_t len, char *out, size_t outsz);
+/* Wire form of a name held as raw octets (labels split at dots). 0, or -1 if invalid. */
+int dlv_name_to_wire(const char *name, uint8_t *out, size_t *len);
 /* Query packet for (qname, qtype) with EDNS0 and the given ID; *out freed with dlv_free. */
 deliver_status dlv_query_wire(deliver_ctx *ctx, const char *qname, uint16_t qtype, uint16_t id,
                               uint8_t **out, size_t *len);

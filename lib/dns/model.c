@@ -66,7 +66,10 @@ int dlv_dname_to_str(const uint8_t *wire, size_t len, char *out, size_t outsz)
             if (c >= 'A' && c <= 'Z') {
                 c += 32;
             }
-            if (c <= 0x20 || c >= 0x7f || c == '.' || c == '\\') {
+            /* names are kept as raw octets (SPF macros make names with spaces); only what a
+             * C string or the label syntax cannot hold is escaped, which later makes the name
+             * fail validation if it is ever asked */
+            if (c == 0 || c >= 0x7f || c == '.' || c == '\\') {
                 if (pos + 4 >= outsz) {
                     return -1;
                 }
@@ -417,36 +420,59 @@ deliver_status dlv_answer_from_input(deliver_ctx *ctx, const char *qname, uint16
     return *out ? DELIVER_OK : DELIVER_E_NOMEM;
 }
 
+int dlv_name_to_wire(const char *name, uint8_t *out, size_t *len)
+{
+    size_t pos = 0;
+    const char *p = name;
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 0 || n > 63 || pos + n + 2 > 255) {
+            return -1;
+        }
+        out[pos++] = (uint8_t)n;
+        memcpy(out + pos, p, n);
+        pos += n;
+        p += n;
+        if (*p == '.') {
+            p++;
+            if (!*p) {
+                return -1;
+            }
+        }
+    }
+    out[pos++] = 0;
+    *len = pos;
+    return 0;
+}
+
 deliver_status dlv_query_wire(deliver_ctx *ctx, const char *qname, uint16_t qtype, uint16_t id,
                               uint8_t **out, size_t *len)
 {
+    uint8_t wname[256];
+    size_t nlen;
     *out = NULL;
-    ldns_rdf *name = ldns_dname_new_frm_str(qname);
-    if (!name) {
+    if (dlv_name_to_wire(qname, wname, &nlen) < 0) {
         return DELIVER_E_INVALID;
     }
-    ldns_pkt *p = ldns_pkt_query_new(name, (ldns_rr_type)qtype, LDNS_RR_CLASS_IN, LDNS_RD | LDNS_AD);
-    if (!p) {
-        ldns_rdf_deep_free(name);
+    /* header, question, and an OPT record advertising 1232 octets (RFC 6891) */
+    size_t n = 12 + nlen + 4 + 11;
+    uint8_t *w = dlv_alloc(ctx, n);
+    if (!w) {
         return DELIVER_E_NOMEM;
     }
-    ldns_pkt_set_id(p, id);
-    ldns_pkt_set_edns_udp_size(p, 1232);
-    uint8_t *w = NULL;
-    size_t n = 0;
-    ldns_status s = ldns_pkt2wire(&w, p, &n);
-    ldns_pkt_free(p);
-    if (s != LDNS_STATUS_OK) {
-        free(w);
-        return DELIVER_E_INVALID;
-    }
-    *out = dlv_alloc(ctx, n);
-    if (!*out) {
-        free(w);
-        return DELIVER_E_NOMEM;
-    }
-    memcpy(*out, w, n);
-    free(w);
+    const uint8_t hdr[12] = {(uint8_t)(id >> 8), (uint8_t)id, 0x01 /* RD */, 0x20 /* AD */,
+                             0, 1, 0, 0, 0, 0, 0, 1};
+    memcpy(w, hdr, 12);
+    memcpy(w + 12, wname, nlen);
+    uint8_t *q = w + 12 + nlen;
+    q[0] = (uint8_t)(qtype >> 8);
+    q[1] = (uint8_t)qtype;
+    q[2] = 0;
+    q[3] = LDNS_RR_CLASS_IN;
+    const uint8_t opt[11] = {0, 0, 41, 1232 >> 8, 1232 & 0xff, 0, 0, 0, 0, 0, 0};
+    memcpy(q + 4, opt, sizeof(opt));
+    *out = w;
     *len = n;
     return DELIVER_OK;
 }

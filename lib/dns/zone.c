@@ -373,9 +373,11 @@ dlv_answer *dlv_zonedb_query(dlv_zonedb *z, const char *qname, uint16_t qtype)
             ldns_rr *rr = n->rrs[i];
             if (wildcard) {
                 ldns_rr *c = ldns_rr_clone(rr);
-                char full[DLV_DNS_NAME_BUF + 1];
-                snprintf(full, sizeof(full), "%s.", qname);
-                ldns_rdf *o = ldns_dname_new_frm_str(full);
+                uint8_t wire[256];
+                size_t wlen = 0;
+                ldns_rdf *o = dlv_name_to_wire(qname, wire, &wlen) == 0
+                                  ? ldns_dname_new_frm_data((uint16_t)wlen, wire)
+                                  : NULL;
                 if (!c || !o) {
                     ldns_rr_free(c);
                     ldns_rdf_deep_free(o);

@@ -240,7 +240,9 @@ static void test_domains(void)
     norm_bad("a..b", 4, 0);
     norm_bad(".a.b", 4, 0);
     norm_bad("a.b..", 5, 0);
-    norm_bad("a b.test", 8, 0);
+    norm_ok("macro%percent  space%20url.test", 0, "macro%percent  space%20url.test");
+    norm_bad("a b.test", 8, DLV_NAME_HOSTNAME);
+    norm_bad("a\x7f.test", 7, 0);
     norm_bad("a\0b.test", 8, 0);
     norm_bad("a\\b.test", 8, 0);
     norm_bad("under_score.test", 16, DLV_NAME_HOSTNAME);
