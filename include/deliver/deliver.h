@@ -10,5 +10,6 @@
 #include <deliver/common.h>
 #include <deliver/finding.h>
 #include <deliver/dns.h>
+#include <deliver/address.h>
 
 #endif /* DELIVER_DELIVER_H */
