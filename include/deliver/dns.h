@@ -104,6 +104,19 @@ DELIVER_API deliver_status deliver_ctx_add_zone_text(deliver_ctx *ctx, const cha
                                                      size_t len, const char *origin);
 
 /**
+ * "What if this name's servers fail": make the zone-file resolver answer questions for
+ * `name` with a failure instead of data. `qtype` 0 covers every type the loaded zones hold
+ * no record of at that name (records that exist are still served); another value covers
+ * that type only. `outcome` is DELIVER_DNS_TIMEOUT, DELIVER_DNS_SERVFAIL,
+ * DELIVER_DNS_REFUSED or DELIVER_DNS_ERROR. Switches the context to the zone-file resolver
+ * like deliver_ctx_add_zone_file(), and may be given before or after the zones.
+ * @return DELIVER_OK, DELIVER_E_INVALID (bad name or outcome) or DELIVER_E_NOMEM. @since 0.1
+ */
+DELIVER_API deliver_status deliver_ctx_add_zone_failure(deliver_ctx *ctx, const char *name,
+                                                        uint16_t qtype,
+                                                        deliver_dns_outcome outcome);
+
+/**
  * Callback resolver: the library asks the embedding program each question. `query_id`
  * identifies the question for deliver_ctx_dns_answer(); `qname` is an A-label name without
  * the trailing dot, valid during the call only. The answer may be given inside the callback

@@ -97,6 +97,8 @@ void dlv_zonedb_free(dlv_zonedb *z);
 deliver_status dlv_zonedb_add_text(dlv_zonedb *z, const char *text, size_t len,
                                    const char *origin, const char *source);
 deliver_status dlv_zonedb_add_file(dlv_zonedb *z, const char *path);
+deliver_status dlv_zonedb_add_failure(dlv_zonedb *z, const char *name, uint16_t qtype,
+                                      deliver_dns_outcome outcome);
 dlv_answer *dlv_zonedb_query(dlv_zonedb *z, const char *qname, uint16_t qtype);
 
 /* net.c: the network resolver */

@@ -218,6 +218,27 @@ deliver_status deliver_ctx_add_zone_text(deliver_ctx *ctx, const char *text, siz
     return st < 0 ? st : dlv_zonedb_add_text(e->zones, text ? text : "", len, origin, "zone text");
 }
 
+deliver_status deliver_ctx_add_zone_failure(deliver_ctx *ctx, const char *name, uint16_t qtype,
+                                            deliver_dns_outcome outcome)
+{
+    if (!ctx || !name) {
+        return DELIVER_E_INVALID;
+    }
+    dlv_err_clear(&ctx->err);
+    if (outcome != DELIVER_DNS_TIMEOUT && outcome != DELIVER_DNS_SERVFAIL &&
+        outcome != DELIVER_DNS_REFUSED && outcome != DELIVER_DNS_ERROR) {
+        return dlv_err(&ctx->err, DELIVER_E_INVALID, "not a failure outcome: %d", (int)outcome);
+    }
+    char norm[DLV_DOMAIN_MAX + 1];
+    const char *why = NULL;
+    if (dlv_domain_normalize(name, strlen(name), norm, 0, &why) != DELIVER_OK) {
+        return dlv_err(&ctx->err, DELIVER_E_INVALID, "%s: %s", name, why);
+    }
+    dlv_dns_engine *e;
+    deliver_status st = switch_kind(ctx, K_ZONE, &e);
+    return st < 0 ? st : dlv_zonedb_add_failure(e->zones, norm, qtype, outcome);
+}
+
 deliver_status deliver_ctx_set_dns_callback(deliver_ctx *ctx, deliver_dns_query_fn fn,
                                             void *userdata)
 {

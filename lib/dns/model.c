@@ -327,8 +327,15 @@ dlv_answer *dlv_answer_from_sections(deliver_ctx *ctx, const char *qname, uint16
             break;
         }
     }
+    int referral = 0;
+    for (size_t i = 0; i < nauth && i < DLV_DNS_MAX_RECORDS && !a->has_neg_ttl; i++) {
+        referral |= rr_is(ldns_rr_list_rr(auth, i), DELIVER_DNS_TYPE_NS);
+    }
     if (a->nrr > 0) {
         a->outcome = DELIVER_DNS_OK;
+    } else if (referral && a->ncname == 0 && rcode == LDNS_RCODE_NOERROR) {
+        /* a referral: this server is not authoritative for the name */
+        a->outcome = DELIVER_DNS_REFUSED;
     } else if (a->ncname > 0 && rcode == LDNS_RCODE_NOERROR && !soa_covers) {
         /* the chain leaves the data of this reply: the next name must be asked */
         a->next_name = dlv_arena_strndup(&a->arena, cur, strlen(cur));

@@ -26,6 +26,7 @@ struct dlv_zonedb {
     zone *zones;
     size_t nzones, cap;
     dlv_hmap nodes; /* owner name -> znode (names that exist, empty non-terminals too) */
+    dlv_hmap failures;    /* "type/name" -> outcome + 1 (type 0: types without records) */
     ldns_rr_list **files; /* the parsed records, owned here */
     size_t nfiles, capfiles;
 };
@@ -37,6 +38,7 @@ dlv_zonedb *dlv_zonedb_new(deliver_ctx *ctx)
     if (z) {
         z->ctx = ctx;
         dlv_hmap_init(&z->nodes, ctx);
+        dlv_hmap_init(&z->failures, ctx);
     }
     return z;
 }
@@ -55,6 +57,7 @@ void dlv_zonedb_free(dlv_zonedb *z)
         return;
     }
     dlv_hmap_free(&z->nodes, free_node, z->ctx);
+    dlv_hmap_free(&z->failures, NULL, NULL);
     for (size_t i = 0; i < z->nzones; i++) {
         dlv_free(z->ctx, z->zones[i].apex);
     }
@@ -115,6 +118,47 @@ static deliver_status index_rr(dlv_zonedb *z, ldns_rr *rr, size_t zi, dlv_errmsg
         }
     }
     return DELIVER_OK;
+}
+
+/* 1-based line where a quoted string opened and never closed, or 0. */
+static int unterminated_quote(const char *text, size_t len)
+{
+    int line = 1, open_line = 0, in_quote = 0, in_comment = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == '\n') {
+            line++;
+            in_comment = 0;
+        } else if (in_comment) {
+            continue;
+        } else if (c == '\\') {
+            i++; /* an escaped character, inside or outside quotes */
+            if (i < len && text[i] == '\n') {
+                line++;
+            }
+        } else if (c == '"') {
+            in_quote = !in_quote;
+            open_line = line;
+        } else if (c == ';' && !in_quote) {
+            in_comment = 1;
+        }
+    }
+    return in_quote ? open_line : 0;
+}
+
+static int only_blank_or_comments(const char *s, size_t n)
+{
+    int in_comment = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') {
+            in_comment = 0;
+        } else if (s[i] == ';') {
+            in_comment = 1;
+        } else if (!in_comment && s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* Adds a zone with this apex (and SOA); returns its index or -1. */
@@ -190,8 +234,16 @@ deliver_status dlv_zonedb_add_text(dlv_zonedb *z, const char *text, size_t len,
     }
     uint32_t ttl = 3600;
     int line = 0;
+    if (st == DELIVER_OK) {
+        int qline = unterminated_quote(text, len);
+        if (qline > 0) {
+            st = dlv_err(err, DELIVER_E_PARSE, "%s:%d: end of text inside a quoted string",
+                         source, qline);
+        }
+    }
     while (st == DELIVER_OK && fp && !feof(fp)) {
         ldns_rr *rr = NULL;
+        long at = ftell(fp);
         ldns_status ls = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &cur_origin, &prev, &line);
         if (ls == LDNS_STATUS_OK) {
             if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
@@ -204,8 +256,9 @@ deliver_status dlv_zonedb_add_text(dlv_zonedb *z, const char *text, size_t len,
             st = dlv_err(err, DELIVER_E_PARSE, "%s:%d: $INCLUDE is not allowed", source, line);
         } else if (ls != LDNS_STATUS_SYNTAX_EMPTY && ls != LDNS_STATUS_SYNTAX_TTL &&
                    ls != LDNS_STATUS_SYNTAX_ORIGIN) {
-            if (feof(fp) && ls == LDNS_STATUS_SYNTAX_ERR) {
-                break; /* trailing blank or comment lines */
+            if (feof(fp) && ls == LDNS_STATUS_SYNTAX_ERR && at >= 0 &&
+                only_blank_or_comments(text + at, len - (size_t)at)) {
+                break; /* ldns reports trailing blank or comment lines as an error */
             }
             st = dlv_err(err, DELIVER_E_PARSE, "%s:%d: %s", source, line,
                          ldns_get_errorstr_by_id(ls));
@@ -318,8 +371,41 @@ static size_t count_type(const znode *n, uint16_t type)
     return c;
 }
 
+deliver_status dlv_zonedb_add_failure(dlv_zonedb *z, const char *name, uint16_t qtype,
+                                      deliver_dns_outcome outcome)
+{
+    char key[DLV_DNS_NAME_BUF + 8];
+    int n = snprintf(key, sizeof(key), "%u/%s", qtype, name);
+    if (n < 0 || (size_t)n >= sizeof(key)) {
+        return DELIVER_E_INVALID;
+    }
+    return dlv_hmap_put(&z->failures, key, (size_t)n, (void *)(uintptr_t)(outcome + 1), NULL) < 0
+               ? DELIVER_E_NOMEM
+               : DELIVER_OK;
+}
+
+/* A failure set for (qname, qtype) or, when the name holds no such records, for type 0. */
+static int failure_for(const dlv_zonedb *z, const char *qname, uint16_t qtype, const znode *n)
+{
+    if (z->failures.count == 0) {
+        return -1;
+    }
+    char key[DLV_DNS_NAME_BUF + 8];
+    int k = snprintf(key, sizeof(key), "%u/%s", qtype, qname);
+    void *v = dlv_hmap_get(&z->failures, key, (size_t)k);
+    if (!v && (!n || count_type(n, qtype) == 0)) {
+        k = snprintf(key, sizeof(key), "0/%s", qname);
+        v = dlv_hmap_get(&z->failures, key, (size_t)k);
+    }
+    return v ? (int)((uintptr_t)v - 1) : -1;
+}
+
 dlv_answer *dlv_zonedb_query(dlv_zonedb *z, const char *qname, uint16_t qtype)
 {
+    int fail = failure_for(z, qname, qtype, dlv_hmap_get(&z->nodes, qname, strlen(qname)));
+    if (fail >= 0) {
+        return dlv_answer_new(z->ctx, qname, qtype, (deliver_dns_outcome)fail);
+    }
     const zone *zn = find_zone(z, qname);
     if (!zn) {
         dlv_answer *a = dlv_answer_new(z->ctx, qname, qtype, DELIVER_DNS_REFUSED);
@@ -336,6 +422,22 @@ dlv_answer *dlv_zonedb_query(dlv_zonedb *z, const char *qname, uint16_t qtype)
         goto out;
     }
     int rcode = LDNS_RCODE_NOERROR;
+    /* below a zone cut the data is elsewhere: answer as a referral (not authoritative) */
+    for (const char *p = qname; strcmp(p, zn->apex) != 0;) {
+        const znode *cut = dlv_hmap_get(&z->nodes, p, strlen(p));
+        if (cut && count_type(cut, DELIVER_DNS_TYPE_NS) > 0) {
+            a = dlv_answer_new(z->ctx, qname, qtype, DELIVER_DNS_REFUSED);
+            if (a) {
+                a->rcode = LDNS_RCODE_NOERROR;
+            }
+            goto out;
+        }
+        const char *dot = strchr(p, '.');
+        if (!dot) {
+            break;
+        }
+        p = dot + 1;
+    }
     const znode *n = dlv_hmap_get(&z->nodes, qname, strlen(qname));
     int wildcard = 0;
     if (!n || n->zone != (size_t)(zn - z->zones)) {

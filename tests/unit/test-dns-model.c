@@ -118,6 +118,11 @@ static void test_negative(void)
     a = parse("example.test", 28, 4, NULL, NULL, &bad);
     CHECK_INT(a->outcome, DELIVER_DNS_ERROR);
     dlv_answer_free(a);
+    /* a referral: NS in authority, no SOA */
+    const char *ref[] = {"sub.example.test. 60 IN NS ns.elsewhere.test.", NULL};
+    a = parse("x.sub.example.test", 16, 0, NULL, ref, &bad);
+    CHECK_INT(a->outcome, DELIVER_DNS_REFUSED);
+    dlv_answer_free(a);
     /* records of other names or types are not an answer */
     const char *stray[] = {"other.test. 60 IN A 192.0.2.9", "example.test. 60 IN TXT \"x\"", NULL};
     a = parse("example.test", 1, 0, stray, auth, &bad);

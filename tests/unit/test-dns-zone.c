@@ -22,7 +22,8 @@ static const char zone_text[] =
     "$ORIGIN other.test.\n"
     "@ 100 SOA ns.other.test. h.other.test. 1 2 3 4 30\n"
     "host A 198.51.100.1\n"
-    "sub.example.test. A 192.0.2.200\n"; /* belongs to example.test, not other.test */
+    "sub.example.test. A 192.0.2.200\n" /* belongs to example.test, not other.test */
+    "deleg.example.test. NS ns.elsewhere.test.\n";
 
 static dlv_answer *q(dlv_zonedb *z, const char *name, uint16_t type)
 {
@@ -92,6 +93,13 @@ int main(void)
     a = q(z, "sub.example.test", 1);
     CHECK_INT(a->outcome, DELIVER_DNS_OK);
     dlv_answer_free(a);
+    a = q(z, "x.deleg.example.test", 16); /* below a zone cut: a referral */
+    CHECK_INT(a->outcome, DELIVER_DNS_REFUSED);
+    CHECK_INT(a->rcode, 0);
+    dlv_answer_free(a);
+    a = q(z, "deleg.example.test", 1);
+    CHECK_INT(a->outcome, DELIVER_DNS_REFUSED);
+    dlv_answer_free(a);
     a = q(z, "elsewhere.invalid", 1);
     CHECK_INT(a->outcome, DELIVER_DNS_REFUSED);
     dlv_answer_free(a);
@@ -140,6 +148,31 @@ int main(void)
     CHECK_INT(dlv_zonedb_add_file(z, "/nonexistent/zone"), DELIVER_E_IO);
     CHECK(strstr(deliver_ctx_errmsg(ctx), "/nonexistent/zone") != NULL);
     dlv_zonedb_free(z);
+
+    /* failures on purpose ("what if this name's servers fail") */
+    deliver_ctx *fctx;
+    deliver_ctx_new(&fctx);
+    CHECK_INT(deliver_ctx_add_zone_text(fctx, zone_text, strlen(zone_text), NULL), DELIVER_OK);
+    CHECK_INT(deliver_ctx_add_zone_failure(fctx, "mx.example.test", 0, DELIVER_DNS_TIMEOUT),
+              DELIVER_OK);
+    CHECK_INT(deliver_ctx_add_zone_failure(fctx, "ns.example.test", 1, DELIVER_DNS_SERVFAIL),
+              DELIVER_OK);
+    CHECK_INT(deliver_ctx_add_zone_failure(fctx, "ns.example.test", 1, DELIVER_DNS_OK),
+              DELIVER_E_INVALID);
+    CHECK_INT(deliver_ctx_add_zone_failure(fctx, "bad..name", 1, DELIVER_DNS_TIMEOUT),
+              DELIVER_E_INVALID);
+    deliver_dns_lookup *fl;
+    deliver_dns_lookup_new(&fl, fctx);
+    deliver_dns_lookup_run(fl, "mx.example.test", 1); /* the A record exists: served */
+    CHECK_INT(deliver_dns_lookup_get_outcome(fl), DELIVER_DNS_OK);
+    deliver_dns_lookup_run(fl, "mx.example.test", 16); /* no TXT there: times out */
+    CHECK_INT(deliver_dns_lookup_get_outcome(fl), DELIVER_DNS_TIMEOUT);
+    deliver_dns_lookup_run(fl, "ns.example.test", 1); /* this type fails although it exists */
+    CHECK_INT(deliver_dns_lookup_get_outcome(fl), DELIVER_DNS_SERVFAIL);
+    deliver_dns_lookup_run(fl, "ns.example.test", 28);
+    CHECK_INT(deliver_dns_lookup_get_outcome(fl), DELIVER_DNS_NODATA);
+    deliver_dns_lookup_free(fl);
+    deliver_ctx_free(fctx);
 
     /* the public entry points */
     CHECK_INT(deliver_ctx_add_zone_text(ctx, "x", 1, "bad..origin"), DELIVER_E_INVALID);
