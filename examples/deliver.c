@@ -15,6 +15,8 @@ static const struct {
     const char *usage;
 } commands[] = {
     {"dns", cmd_dns, "dns NAME TYPE            look up one name and type"},
+    {"spf", cmd_spf, "spf IP SENDER [HELO]     SPF check (RFC 7208) with trace and headers"},
+    {"bounce", cmd_bounce, "bounce [FILE|DIR|-]...   classify bounces, one line per recipient"},
 };
 
 void cli_error(const cli *c, const char *fmt, ...)
@@ -36,6 +38,10 @@ static void usage(FILE *out, const char *prog)
             "  --dns-server ADDR[#PORT]  ask this DNS server (repeatable; default: resolv.conf)\n"
             "  --zone FILE               answer DNS from this zone file, no network (repeatable)\n"
             "  --timeout MS              DNS timeout per attempt (default 5000)\n"
+            "  --zone-failure NAME[/TYPE][=OUTCOME]\n"
+            "                            with --zone: NAME (TYPE, or every type it has no\n"
+            "                            records of) fails with OUTCOME: timeout (default),\n"
+            "                            servfail, refused, error (repeatable)\n"
             "  --json                    one JSON document on stdout\n"
             "  --help, --version\n"
             "\n"
@@ -46,13 +52,59 @@ static void usage(FILE *out, const char *prog)
     }
 }
 
+/* --zone-failure NAME[/TYPE][=OUTCOME] */
+static int zone_failure(cli *c, const char *val)
+{
+    char name[300], type[32] = "", outcome[32] = "timeout";
+    const char *eq = strchr(val, '=');
+    size_t nlen = eq ? (size_t)(eq - val) : strlen(val);
+    if (nlen == 0 || nlen >= sizeof(name) || (eq && strlen(eq + 1) >= sizeof(outcome))) {
+        cli_error(c, "bad --zone-failure: %s", val);
+        return -1;
+    }
+    memcpy(name, val, nlen);
+    name[nlen] = '\0';
+    if (eq) {
+        strcpy(outcome, eq + 1);
+    }
+    /* NAME/TYPE when what follows the last slash is a record type (names may hold slashes) */
+    uint16_t qtype = 0;
+    char *slash = strrchr(name, '/');
+    if (slash && strlen(slash + 1) < sizeof(type)) {
+        strcpy(type, slash + 1);
+        if (deliver_dns_type_from_name(type, &qtype) == DELIVER_OK) {
+            *slash = '\0';
+        } else {
+            qtype = 0;
+        }
+    }
+    static const struct {
+        const char *name;
+        deliver_dns_outcome oc;
+    } outcomes[] = {{"timeout", DELIVER_DNS_TIMEOUT},
+                    {"servfail", DELIVER_DNS_SERVFAIL},
+                    {"refused", DELIVER_DNS_REFUSED},
+                    {"error", DELIVER_DNS_ERROR}};
+    for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+        if (strcmp(outcome, outcomes[i].name) == 0) {
+            if (deliver_ctx_add_zone_failure(c->ctx, name, qtype, outcomes[i].oc) < 0) {
+                cli_error(c, "--zone-failure %s: %s", val, deliver_ctx_errmsg(c->ctx));
+                return -1;
+            }
+            return 0;
+        }
+    }
+    cli_error(c, "unknown outcome in --zone-failure: %s", outcome);
+    return -1;
+}
+
 /* Global option with its argument; 1 taken, 0 not a global option, -1 error. */
 static int global_option(cli *c, int argc, char **argv, int *i, int *status)
 {
     const char *a = argv[*i];
     const char *val = NULL;
     int takes = strcmp(a, "--dns-server") == 0 || strcmp(a, "--zone") == 0 ||
-                strcmp(a, "--timeout") == 0;
+                strcmp(a, "--timeout") == 0 || strcmp(a, "--zone-failure") == 0;
     if (strcmp(a, "--json") == 0) {
         c->json = 1;
         return 1;
@@ -91,6 +143,11 @@ static int global_option(cli *c, int argc, char **argv, int *i, int *status)
         st = deliver_ctx_add_dns_server(c->ctx, addr, (uint16_t)port);
         if (st < 0) {
             cli_error(c, "--dns-server %s: %s", val, deliver_ctx_errmsg(c->ctx));
+            *status = CLI_USAGE;
+            return -1;
+        }
+    } else if (strcmp(a, "--zone-failure") == 0) {
+        if (zone_failure(c, val) < 0) {
             *status = CLI_USAGE;
             return -1;
         }

@@ -22,6 +22,8 @@ typedef struct cli {
 typedef int (*cli_cmd_fn)(cli *c, int argc, char **argv);
 
 int cmd_dns(cli *c, int argc, char **argv);
+int cmd_spf(cli *c, int argc, char **argv);
+int cmd_bounce(cli *c, int argc, char **argv);
 
 /* Messages to stderr, prefixed with the program name. */
 void cli_error(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -11,5 +11,7 @@
 #include <deliver/finding.h>
 #include <deliver/dns.h>
 #include <deliver/address.h>
+#include <deliver/bounce.h>
+#include <deliver/spf.h>
 
 #endif /* DELIVER_DELIVER_H */

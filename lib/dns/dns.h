@@ -130,27 +130,39 @@ typedef struct dlv_query {
     uint16_t qtype;
     int tag;   /* the core's own meaning of the question */
     int open;
+    unsigned hops; /* CNAME targets asked after the first name */
 } dlv_query;
 typedef struct dlv_qset {
     deliver_ctx *ctx;
     dlv_query *q;
     size_t n, cap, open;
     uint64_t next_id;
+    int chase; /* follow a CNAME that leaves a reply by asking its target (default on) */
 } dlv_qset;
 void dlv_qset_init(dlv_qset *s, deliver_ctx *ctx);
 void dlv_qset_clear(dlv_qset *s);
 int dlv_qset_add(dlv_qset *s, const char *qname, uint16_t qtype, int tag, uint64_t *id);
 size_t dlv_qset_open_count(const dlv_qset *s);
+/* The public `_get_query` of every core: the i-th open question. DELIVER_E_INVALID past the end. */
+deliver_status dlv_qset_get_query(const dlv_qset *s, size_t i, uint64_t *id, const char **qname,
+                                  uint16_t *qtype);
 const dlv_query *dlv_qset_get_open(const dlv_qset *s, size_t i);
 /*
- * Close an open question and build its answer from wire bytes or an outcome (the public
- * `_answer` functions of every core go through here). DELIVER_E_NOTFOUND when id is not
- * open; DELIVER_E_INVALID for a bad outcome; DELIVER_E_NOMEM.
+ * Build the answer of an open question from wire bytes or an outcome and deliver it as
+ * dlv_qset_deliver() does (the public `_answer` functions of every core go through here).
+ * *ans is NULL when the question stays open for a CNAME target. DELIVER_E_NOTFOUND when id
+ * is not open; DELIVER_E_INVALID for a bad outcome; DELIVER_E_NOMEM.
  */
 deliver_status dlv_qset_answer(dlv_qset *s, uint64_t id, deliver_dns_outcome outcome,
                                const uint8_t *msg, size_t len, int *tag, dlv_answer **ans);
-/* Close an open question with an answer already parsed (used by the blocking driver). */
-int dlv_qset_close(dlv_qset *s, uint64_t id, int *tag);
+/*
+ * Hand a parsed answer (ownership passes) to an open question. When the set chases CNAMEs
+ * and the answer's chain leaves the reply, the question stays open with the target as its
+ * name (same id) and 0 is returned; at the context's CNAME limit it is answered with
+ * DELIVER_DNS_CNAME_LOOP instead. 1: answered, *final holds the answer. <0: not open
+ * (DELIVER_E_NOTFOUND, the answer is freed) or out of memory.
+ */
+int dlv_qset_deliver(dlv_qset *s, uint64_t id, dlv_answer *a, int *tag, dlv_answer **final);
 
 /* A sans-I/O core as the blocking driver sees it. */
 typedef struct dlv_core_ops {

@@ -40,6 +40,7 @@ deliver_status deliver_dns_lookup_new(deliver_dns_lookup **out, deliver_ctx *ctx
     }
     l->ctx = dlv_ctx_ref(ctx);
     dlv_qset_init(&l->qs, ctx);
+    l->qs.chase = 0;
     dlv_findings_init(&l->findings, ctx);
     *out = l;
     return DELIVER_OK;
@@ -54,6 +55,7 @@ static void reset(deliver_dns_lookup *l)
     l->nchain = 0;
     dlv_qset_clear(&l->qs);
     dlv_qset_init(&l->qs, l->ctx);
+    l->qs.chase = 0; /* the lookup follows CNAMEs itself, keeping the chain */
     dlv_findings_clear(&l->findings);
     l->state = L_IDLE;
     l->outcome = DELIVER_DNS_ERROR;
@@ -123,20 +125,7 @@ size_t deliver_dns_lookup_query_count(const deliver_dns_lookup *l)
 deliver_status deliver_dns_lookup_get_query(const deliver_dns_lookup *l, size_t i, uint64_t *id,
                                             const char **qname, uint16_t *qtype)
 {
-    const dlv_query *q = l ? dlv_qset_get_open(&l->qs, i) : NULL;
-    if (!q) {
-        return DELIVER_E_INVALID;
-    }
-    if (id) {
-        *id = q->id;
-    }
-    if (qname) {
-        *qname = q->qname;
-    }
-    if (qtype) {
-        *qtype = q->qtype;
-    }
-    return DELIVER_OK;
+    return l ? dlv_qset_get_query(&l->qs, i, id, qname, qtype) : DELIVER_E_INVALID;
 }
 
 static void add_outcome_finding(deliver_dns_lookup *l, const char *name)
@@ -266,11 +255,9 @@ static const dlv_qset *core_qset(void *core)
 static deliver_status core_answer(void *core, uint64_t id, dlv_answer *a)
 {
     deliver_dns_lookup *l = core;
-    if (dlv_qset_close(&l->qs, id, NULL) < 0) {
-        dlv_answer_free(a);
-        return DELIVER_E_NOTFOUND;
-    }
-    return take_answer(l, a);
+    dlv_answer *final = NULL;
+    int r = dlv_qset_deliver(&l->qs, id, a, NULL, &final);
+    return r < 0 ? (deliver_status)r : take_answer(l, final);
 }
 
 static const dlv_core_ops lookup_ops = {core_step, core_qset, core_answer};

@@ -11,6 +11,7 @@ void dlv_qset_init(dlv_qset *s, deliver_ctx *ctx)
     memset(s, 0, sizeof(*s));
     s->ctx = ctx;
     s->next_id = 1;
+    s->chase = 1;
 }
 
 void dlv_qset_clear(dlv_qset *s)
@@ -51,6 +52,7 @@ int dlv_qset_add(dlv_qset *s, const char *qname, uint16_t qtype, int tag, uint64
     q->qtype = qtype;
     q->tag = tag;
     q->open = 1;
+    q->hops = 0;
     s->open++;
     if (id) {
         *id = q->id;
@@ -73,6 +75,25 @@ const dlv_query *dlv_qset_get_open(const dlv_qset *s, size_t i)
     return NULL;
 }
 
+deliver_status dlv_qset_get_query(const dlv_qset *s, size_t i, uint64_t *id, const char **qname,
+                                  uint16_t *qtype)
+{
+    const dlv_query *q = s ? dlv_qset_get_open(s, i) : NULL;
+    if (!q) {
+        return DELIVER_E_INVALID;
+    }
+    if (id) {
+        *id = q->id;
+    }
+    if (qname) {
+        *qname = q->qname;
+    }
+    if (qtype) {
+        *qtype = q->qtype;
+    }
+    return DELIVER_OK;
+}
+
 static dlv_query *find_open(dlv_qset *s, uint64_t id)
 {
     for (size_t k = 0; k < s->n; k++) {
@@ -83,18 +104,52 @@ static dlv_query *find_open(dlv_qset *s, uint64_t id)
     return NULL;
 }
 
-int dlv_qset_close(dlv_qset *s, uint64_t id, int *tag)
+int dlv_qset_deliver(dlv_qset *s, uint64_t id, dlv_answer *a, int *tag, dlv_answer **final)
 {
+    *final = NULL;
     dlv_query *q = find_open(s, id);
     if (!q) {
-        return -1;
+        dlv_answer_free(a);
+        return DELIVER_E_NOTFOUND;
+    }
+    if (s->chase && a->next_name) {
+        if (q->hops >= s->ctx->dns_cname_limit) {
+            dlv_answer *loop = dlv_answer_new(s->ctx, a->qname, a->qtype, DELIVER_DNS_CNAME_LOOP);
+            dlv_answer_free(a);
+            if (!loop) {
+                return DELIVER_E_NOMEM;
+            }
+            a = loop;
+        } else {
+            char next[DLV_DOMAIN_MAX + 1];
+            if (dlv_domain_normalize(a->next_name, strlen(a->next_name), next, 0, NULL) !=
+                DELIVER_OK) {
+                dlv_answer *bad = dlv_answer_new(s->ctx, a->qname, a->qtype, DELIVER_DNS_ERROR);
+                dlv_answer_free(a);
+                if (!bad) {
+                    return DELIVER_E_NOMEM;
+                }
+                a = bad;
+            } else {
+                char *name = dlv_strdup(s->ctx, next);
+                dlv_answer_free(a);
+                if (!name) {
+                    return DELIVER_E_NOMEM;
+                }
+                dlv_free(s->ctx, q->qname);
+                q->qname = name;
+                q->hops++;
+                return 0; /* still open, now for the target */
+            }
+        }
     }
     q->open = 0;
     s->open--;
     if (tag) {
         *tag = q->tag;
     }
-    return 0;
+    *final = a;
+    return 1;
 }
 
 deliver_status dlv_qset_answer(dlv_qset *s, uint64_t id, deliver_dns_outcome outcome,
@@ -105,14 +160,11 @@ deliver_status dlv_qset_answer(dlv_qset *s, uint64_t id, deliver_dns_outcome out
     if (!q) {
         return DELIVER_E_NOTFOUND;
     }
-    deliver_status st = dlv_answer_from_input(s->ctx, q->qname, q->qtype, outcome, msg, len, ans);
+    dlv_answer *a = NULL;
+    deliver_status st = dlv_answer_from_input(s->ctx, q->qname, q->qtype, outcome, msg, len, &a);
     if (st < 0) {
         return st;
     }
-    q->open = 0;
-    s->open--;
-    if (tag) {
-        *tag = q->tag;
-    }
-    return DELIVER_OK;
+    int r = dlv_qset_deliver(s, id, a, tag, ans);
+    return r < 0 ? (deliver_status)r : DELIVER_OK;
 }

@@ -1,0 +1,1489 @@
+/*
+ * Bounce classification: DSNs (RFC 3464), the text layouts of real MTAs, auto-replies
+ * (RFC 3834) and feedback reports (RFC 5965), per recipient.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <deliver/bounce.h>
+
+#include "bounce/bounce_int.h"
+#include "msg/msg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_RECIPIENTS 1000     /* recipients kept per message */
+#define MAX_REPLY 65536         /* octets of a bare SMTP reply */
+#define MAX_DIAG 2000           /* octets of a diagnostic kept per recipient */
+#define MAX_HITS 256            /* needle hits kept per scan */
+
+typedef struct rcpt {
+    char *addr;
+    char *action;
+    char status[16];
+    int reply;
+    char *diag;
+    char *tdiag; /* the recipient's part of the human-readable text */
+    char *rmta;
+    const char *command;
+    char *ftype;
+    dlv_reason reason;
+    int hard;
+    char decided[40];
+} rcpt;
+
+struct deliver_bounce {
+    deliver_ctx *ctx;
+    dlv_errmsg err;
+    dlv_ac ac;
+    dlv_arena arena;
+    dlv_mime mime;
+    rcpt *r;
+    size_t n, cap;
+    deliver_bounce_kind kind;
+    int family;
+    dlv_findings findings;
+};
+
+/* ---- small text helpers ---- */
+
+static int lc(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alnum(int c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Case-insensitive search of needle (lower case) in s[0..n); offset or -1. */
+static long ifind(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m == 0 || m > n) {
+        return m == 0 ? 0 : -1;
+    }
+    for (size_t i = 0; i + m <= n; i++) {
+        if (lc((unsigned char)s[i]) != needle[0]) {
+            continue;
+        }
+        size_t j = 1;
+        while (j < m && lc((unsigned char)s[i + j]) == needle[j]) {
+            j++;
+        }
+        if (j == m) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Fold white space runs to one space, trim; into the arena. */
+static char *fold(dlv_arena *a, const char *s, size_t n, size_t max)
+{
+    if (n > max) {
+        n = max;
+    }
+    char *o = dlv_arena_alloc(a, n + 1);
+    if (!o) {
+        return NULL;
+    }
+    size_t k = 0;
+    int sp = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_space(c)) {
+            sp = 1;
+            continue;
+        }
+        if (sp && k) {
+            o[k++] = ' ';
+        }
+        sp = 0;
+        o[k++] = (char)(c ? c : ' ');
+    }
+    o[k] = '\0';
+    return o;
+}
+
+static int addr_local_char(int c)
+{
+    return is_alnum(c) || (c && strchr(".!#$%&'*+-/=?^_`{|}~", c) != NULL) || c >= 0x80;
+}
+
+static int addr_domain_char(int c)
+{
+    return is_alnum(c) || c == '-' || c == '.' || c >= 0x80;
+}
+
+/*
+ * Find the first email address in s[0..n) at or after from. On success returns 1 and its
+ * bounds in *as, *ae.
+ */
+static int find_addr(const char *s, size_t n, size_t from, size_t *as, size_t *ae)
+{
+    for (size_t i = from; i < n; i++) {
+        if (s[i] != '@' || i == 0) {
+            continue;
+        }
+        size_t b = i;
+        while (b > 0 && addr_local_char((unsigned char)s[b - 1])) {
+            b--;
+        }
+        size_t e = i + 1;
+        int dot = 0;
+        while (e < n && addr_domain_char((unsigned char)s[e])) {
+            dot |= s[e] == '.';
+            e++;
+        }
+        while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) {
+            e--;
+        }
+        while (b < i && s[b] == '.') {
+            b++;
+        }
+        if (b == i || e == i + 1 || !dot || !memchr(s + i + 1, '.', e - i - 1)) {
+            continue;
+        }
+        *as = b;
+        *ae = e;
+        return 1;
+    }
+    return 0;
+}
+
+/* Copy an address with its domain in lower case. */
+static char *addr_dup(dlv_arena *a, const char *s, size_t n)
+{
+    char *o = dlv_arena_strndup(a, s, n);
+    if (!o) {
+        return NULL;
+    }
+    char *at = strrchr(o, '@');
+    for (char *p = at; p && *p; p++) {
+        *p = (char)lc((unsigned char)*p);
+    }
+    return o;
+}
+
+static int addr_eq(const char *a, const char *b)
+{
+    while (*a && *b && lc((unsigned char)*a) == lc((unsigned char)*b)) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/* ---- recipients ---- */
+
+static rcpt *add_rcpt(deliver_bounce *b)
+{
+    if (b->n >= MAX_RECIPIENTS) {
+        return NULL;
+    }
+    if (dlv_grow(b->ctx, (void **)&b->r, &b->cap, b->n + 1, sizeof(rcpt)) < 0) {
+        return NULL;
+    }
+    rcpt *r = &b->r[b->n++];
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
+static rcpt *find_rcpt(deliver_bounce *b, const char *addr)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->r[i].addr && addr_eq(b->r[i].addr, addr)) {
+            return &b->r[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---- codes in text ---- */
+
+/* First enhanced status code "c.s.d" in s; writes it to out[16]. 1 found. */
+static int find_status(const char *s, size_t n, char *out)
+{
+    for (size_t i = 0; i + 4 < n + 0 + 1 && i < n; i++) {
+        int c = (unsigned char)s[i];
+        if ((c != '2' && c != '4' && c != '5') || (i > 0 && (is_alnum((unsigned char)s[i - 1]) ||
+                                                             s[i - 1] == '.'))) {
+            continue;
+        }
+        if (i + 1 >= n || s[i + 1] != '.') {
+            continue;
+        }
+        size_t j = i + 2, d1 = 0;
+        while (j < n && is_digit((unsigned char)s[j]) && d1 < 3) {
+            j++;
+            d1++;
+        }
+        if (!d1 || j >= n || s[j] != '.') {
+            continue;
+        }
+        j++;
+        size_t d2 = 0;
+        while (j < n && is_digit((unsigned char)s[j]) && d2 < 3) {
+            j++;
+            d2++;
+        }
+        if (!d2 || (j < n && (is_alnum((unsigned char)s[j]) ||
+                              (s[j] == '.' && j + 1 < n && is_digit((unsigned char)s[j + 1]))))) {
+            continue;
+        }
+        size_t len = j - i;
+        memcpy(out, s + i, len);
+        out[len] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* First SMTP reply code (4xx or 5xx, or 2xx when allow2) standing alone in s; 0 none. */
+static int find_reply(const char *s, size_t n, int allow2)
+{
+    for (size_t i = 0; i + 3 <= n; i++) {
+        int c = (unsigned char)s[i];
+        if (!(c == '4' || c == '5' || (allow2 && c == '2'))) {
+            continue;
+        }
+        if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '#' ||
+                      s[i - 1] == '-' || s[i - 1] == ':' || s[i - 1] == '/')) {
+            /* "said: 550" has a space before; "(#5.1.1" and times are skipped */
+            if (!(s[i - 1] == ':' && i >= 2 && s[i - 2] != ':' && !is_digit((unsigned char)s[i - 2]))) {
+                continue;
+            }
+        }
+        if (!is_digit((unsigned char)s[i + 1]) || !is_digit((unsigned char)s[i + 2])) {
+            continue;
+        }
+        if (i + 3 < n && !(s[i + 3] == ' ' || s[i + 3] == '-' || s[i + 3] == '\n' ||
+                           s[i + 3] == '\t' || s[i + 3] == '\r')) {
+            continue;
+        }
+        int v = (c - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+        if (s[i + 1] > '5') {
+            continue;
+        }
+        return v;
+    }
+    return 0;
+}
+
+/* The SMTP command a failure followed: the last one the text names. */
+static const char *find_command(const char *s, size_t n)
+{
+    static const struct {
+        const char *needle; /* matched case-sensitively at a word start */
+        const char *cmd;
+    } t[] = {
+        {"RCPT", "RCPT"}, {"rcpt to", "RCPT"}, {"MAIL FROM", "MAIL"}, {"mail from", "MAIL"},
+        {"DATA", "DATA"}, {"end of data", "DATA"}, {"HELO", "HELO"}, {"EHLO", "HELO"},
+        {"STARTTLS", "STARTTLS"}, {"after connect", "CONN"}, {"after initial connection", "CONN"}, {"greeting", "CONN"},
+        {"Recipient address rejected", "RCPT"}, {"Sender address rejected", "MAIL"},
+    };
+    const char *best = "";
+    size_t best_at = 0;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        size_t m = strlen(t[i].needle);
+        const char *p = s;
+        while ((p = memchr(p, t[i].needle[0], (size_t)(s + n - p))) != NULL) {
+            size_t k = (size_t)(p - s);
+            p++;
+            if (k + m > n || memcmp(s + k, t[i].needle, m) != 0) {
+                continue;
+            }
+            if (k > 0 && is_alnum((unsigned char)s[k - 1])) {
+                continue;
+            }
+            if (k + m < n && is_alnum((unsigned char)s[k + m]) && t[i].needle[m - 1] != ' ') {
+                continue;
+            }
+            if (k + 1 > best_at) {
+                best_at = k + 1;
+                best = t[i].cmd;
+            }
+        }
+    }
+    return best;
+}
+
+/* ---- needle scans ---- */
+
+typedef struct scan {
+    const dlv_needle *nd;
+    size_t reason_end[R_COUNT]; /* 0: no hit; else 1 + first end offset */
+    int family;                 /* first family hit */
+    size_t end_at;              /* first end marker start (SIZE_MAX none) */
+    int bounce, vacation;
+} scan;
+
+static void on_hit(size_t k, size_t end, void *ud)
+{
+    scan *sc = ud;
+    const dlv_needle *n = &sc->nd[k];
+    switch (n->kind) {
+    case N_REASON:
+        if (!sc->reason_end[n->id]) {
+            sc->reason_end[n->id] = end + 1;
+        }
+        break;
+    case N_FAMILY:
+        if (!sc->family) {
+            sc->family = n->id;
+        }
+        break;
+    case N_END: {
+        size_t len = strlen(n->text);
+        size_t start = end >= len ? end - len : 0;
+        if (start < sc->end_at) {
+            sc->end_at = start;
+        }
+        break;
+    }
+    case N_BOUNCE:
+        sc->bounce = 1;
+        break;
+    case N_VACATION:
+        sc->vacation = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static void run_scan(const deliver_bounce *b, const char *s, size_t n, scan *sc)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->nd = dlv_bounce_needles;
+    sc->end_at = (size_t)-1;
+    if (s && n) {
+        dlv_ac_run(&b->ac, s, n, on_hit, sc);
+    }
+}
+
+/* Which reasons' phrases occur in s[0..n); bit r set for reason r. */
+static uint64_t text_hits(const deliver_bounce *b, const char *s, size_t n)
+{
+    scan sc;
+    run_scan(b, s, n, &sc);
+    uint64_t h = 0;
+    for (int r = 1; r < R_COUNT; r++) {
+        if (sc.reason_end[r]) {
+            h |= (uint64_t)1 << r;
+        }
+    }
+    return h;
+}
+
+#define HIT(r) ((hits >> (r)) & 1u)
+
+/* ---- reason decision ---- */
+
+static int generic_status(const char *st)
+{
+    if (!st[0]) {
+        return 1;
+    }
+    const char *sd = st + 2;
+    return strcmp(sd, "0.0") == 0 || strcmp(sd, "0.900") == 0;
+}
+
+static int cmd_is(const rcpt *r, const char *list)
+{
+    /* list: "CONN HELO MAIL" */
+    const char *c = r->command ? r->command : "";
+    size_t n = strlen(c);
+    if (!n) {
+        return 0;
+    }
+    const char *p = list;
+    while ((p = strstr(p, c)) != NULL) {
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) {
+            return 1;
+        }
+        p += n;
+    }
+    return 0;
+}
+
+/* The first rules: a reason whose phrases or status code say so, in a fixed order. */
+static dlv_reason first_pass(const rcpt *r, dlv_reason sr, uint64_t hits)
+{
+    static const dlv_reason order[] = {
+        R_MAILBOXFULL, R_MESGTOOBIG, R_EXCEEDLIMIT, R_SUSPEND, R_HASMOVED, R_NORELAYING,
+        R_AUTHFAILURE, R_USERUNKNOWN, R_FILTERED, R_REQUIREPTR, R_NOTCOMPLIANTRFC,
+        R_BADREPUTATION, R_REJECTED, R_HOSTUNKNOWN, R_SPAMDETECTED, R_SPEEDING, R_TOOMANYCONN,
+        R_BLOCKED,
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        dlv_reason R = order[i];
+        int yes = 0;
+        switch (R) {
+        case R_MESGTOOBIG:
+            yes = sr == R || (sr != R_EXCEEDLIMIT && HIT(R));
+            break;
+        case R_SUSPEND:
+        case R_HASMOVED:
+            yes = HIT(R) || sr == R;
+            break;
+        case R_NORELAYING:
+            yes = !cmd_is(r, "CONN HELO") && HIT(R);
+            break;
+        case R_USERUNKNOWN:
+            if (sr == R_SUSPEND) {
+                yes = 0;
+            } else if (sr == R_USERUNKNOWN) {
+                yes = !(HIT(R_NORELAYING) || HIT(R_BLOCKED) || HIT(R_MAILBOXFULL) ||
+                        HIT(R_HASMOVED) || HIT(R_REJECTED) || HIT(R_NOTACCEPT));
+            } else if (sr == R_FILTERED) {
+                yes = cmd_is(r, "RCPT") && HIT(R);
+            } else {
+                /* a text layout that does not name the command: the usual RCPT stage */
+                yes = (cmd_is(r, "RCPT") || !r->command || !r->command[0]) && HIT(R);
+            }
+            break;
+        case R_FILTERED:
+            if (sr == R_SUSPEND) {
+                yes = 0;
+            } else if (sr == R_FILTERED) {
+                yes = HIT(R_USERUNKNOWN) || HIT(R_FILTERED);
+            } else if (!r->command || !r->command[0]) {
+                yes = HIT(R_FILTERED);
+            } else {
+                yes = !cmd_is(r, "CONN HELO MAIL RCPT") && (HIT(R_FILTERED) || HIT(R_USERUNKNOWN));
+            }
+            break;
+        case R_REJECTED:
+            yes = sr == R ||
+                  (cmd_is(r, "MAIL") && HIT(R)) ||
+                  (cmd_is(r, "DATA") && sr != R_USERUNKNOWN && HIT(R)) ||
+                  ((sr == R_NONE || sr == R_ONHOLD || sr == R_SECURITYERROR ||
+                    sr == R_SYSTEMERROR) && HIT(R));
+            break;
+        case R_HOSTUNKNOWN:
+            yes = sr == R ? !HIT(R_NETWORKERROR) : HIT(R);
+            break;
+        case R_SPAMDETECTED:
+            yes = sr == R || (!cmd_is(r, "CONN HELO MAIL RCPT") && HIT(R));
+            break;
+        default:
+            yes = sr == R || HIT(R);
+        }
+        if (yes) {
+            return R;
+        }
+    }
+    return R_NONE;
+}
+
+/* The second rules, when the first found nothing or the status code is vague. */
+static dlv_reason second_pass(const rcpt *r, dlv_reason sr, uint64_t hits, int *by_text)
+{
+    static const dlv_reason order[] = {
+        R_MAILBOXFULL, R_SPAMDETECTED, R_POLICYVIOLATION, R_VIRUSDETECTED, R_NORELAYING,
+        R_SECURITYERROR, R_SYSTEMERROR, R_NETWORKERROR, R_SUSPEND, R_EXPIRED, R_CONTENTERROR,
+        R_SYSTEMFULL, R_NOTACCEPT, R_MAILERERROR, R_SUPPRESSED,
+    };
+    *by_text = 0;
+    int retry = sr == R_NONE || sr == R_ONHOLD || sr == R_SYSTEMERROR ||
+                sr == R_SECURITYERROR || sr == R_NETWORKERROR || sr == R_HOSTUNKNOWN ||
+                sr == R_USERUNKNOWN;
+    if (!retry) {
+        return sr;
+    }
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (HIT(order[i])) {
+            *by_text = 1;
+            return order[i];
+        }
+    }
+    if (sr != R_NONE) {
+        return sr;
+    }
+    if (r->status[0] && r->status[2] == '6') {
+        return R_CONTENTERROR;
+    }
+    if (r->status[0] && r->status[2] == '7') {
+        return R_SECURITYERROR;
+    }
+    if (HIT(R_SYNTAXERROR) || (r->reply >= 500 && r->reply <= 504)) {
+        *by_text = HIT(R_SYNTAXERROR);
+        return R_SYNTAXERROR;
+    }
+    if (r->action && strcmp(r->action, "delayed") == 0) {
+        return R_EXPIRED;
+    }
+    if (cmd_is(r, "HELO")) {
+        return R_BLOCKED;
+    }
+    return R_NONE;
+}
+
+static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_len)
+{
+    const char *d = r->diag ? r->diag : "";
+    size_t dn = strlen(d);
+    if (!r->status[0]) {
+        find_status(d, dn, r->status);
+    } else if (generic_status(r->status)) {
+        char better[16];
+        if (find_status(d, dn, better) && !generic_status(better) && better[0] == r->status[0]) {
+            memcpy(r->status, better, sizeof(better));
+        }
+    }
+    if (!r->reply) {
+        r->reply = find_reply(d, dn, 0);
+    }
+    if (!r->command || !r->command[0]) {
+        r->command = find_command(d, dn);
+    }
+    if ((!r->command || !r->command[0]) && r->tdiag) {
+        r->command = find_command(r->tdiag, strlen(r->tdiag));
+    }
+    const char *act = r->action ? r->action : "";
+    if (strcmp(act, "delivered") == 0 || strcmp(act, "relayed") == 0 ||
+        strcmp(act, "expanded") == 0 || r->status[0] == '2') {
+        r->reason = R_DELIVERED;
+        snprintf(r->decided, sizeof(r->decided), "dsn-action");
+        return;
+    }
+    uint64_t hits = text_hits(b, d, dn);
+    if (!dn && extra) {
+        hits = text_hits(b, extra, extra_len);
+    }
+    dlv_reason sr = generic_status(r->status) ? R_NONE : dlv_status_reason(r->status);
+    dlv_reason R = first_pass(r, sr, hits);
+    if (R != R_NONE) {
+        r->reason = R;
+        if (HIT(R)) {
+            snprintf(r->decided, sizeof(r->decided), "text:%s", dlv_reason_name(R));
+        } else {
+            snprintf(r->decided, sizeof(r->decided), "status:%s", r->status);
+        }
+        return;
+    }
+    int by_text = 0;
+    R = second_pass(r, sr, hits, &by_text);
+    if (R != R_NONE) {
+        r->reason = R;
+        if (by_text) {
+            snprintf(r->decided, sizeof(r->decided), "text:%s", dlv_reason_name(R));
+        } else if (R == sr) {
+            snprintf(r->decided, sizeof(r->decided), "status:%s", r->status);
+        } else {
+            snprintf(r->decided, sizeof(r->decided), "fallback:%s", dlv_reason_name(R));
+        }
+        return;
+    }
+    if (strcmp(act, "delayed") == 0) {
+        r->reason = R_EXPIRED;
+        snprintf(r->decided, sizeof(r->decided), "dsn-action");
+    } else if (dn > 0) {
+        r->reason = R_ONHOLD;
+        snprintf(r->decided, sizeof(r->decided), "none");
+    } else {
+        r->reason = R_UNDEFINED;
+        snprintf(r->decided, sizeof(r->decided), "none");
+    }
+}
+
+static void set_hard(rcpt *r)
+{
+    int temp = r->status[0] == '4' || (r->reply >= 400 && r->reply < 500);
+    switch (r->reason) {
+    case R_USERUNKNOWN:
+    case R_HOSTUNKNOWN:
+    case R_HASMOVED:
+        r->hard = 1;
+        break;
+    case R_NOTACCEPT:
+        r->hard = !temp;
+        break;
+    default:
+        r->hard = 0;
+    }
+}
+
+/* ---- DSN ---- */
+
+static const char *after_type(const char *v)
+{
+    /* "rfc822; a@b", "smtp; 550 ...", "dns; host" */
+    const char *semi = strchr(v, ';');
+    if (semi && semi - v < 20) {
+        v = semi + 1;
+    }
+    while (*v == ' ' || *v == '\t') {
+        v++;
+    }
+    return v;
+}
+
+static void strip_angle(char **p)
+{
+    char *s = *p;
+    size_t n = strlen(s);
+    if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+        s[n - 1] = '\0';
+        *p = s + 1;
+    }
+}
+
+/* Parse a message/delivery-status body; returns the number of recipients added. */
+static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **reporting)
+{
+    dlv_arena *a = &b->arena;
+    size_t pos = 0, added = 0;
+    rcpt *cur = NULL;
+    int cur_has_final = 0, cur_has_orig = 0;
+    char *orig = NULL;
+    char *msg_rmta = NULL;
+    /* each iteration parses one group of fields and advances; bounded by n */
+    while (pos < n) {
+        dlv_header h;
+        if (dlv_header_parse(a, s + pos, n - pos, &h) < 0) {
+            break;
+        }
+        if (h.count == 0) {
+            const char *l;
+            size_t ln;
+            size_t p2 = pos;
+            if (!dlv_msg_line(s, n, &p2, &l, &ln)) {
+                break;
+            }
+            pos = p2;
+            continue;
+        }
+        for (size_t i = 0; i < h.count; i++) {
+            const dlv_field *f = &h.fields[i];
+            char name[40];
+            size_t nl = f->name_len < sizeof(name) - 1 ? f->name_len : sizeof(name) - 1;
+            for (size_t k = 0; k < nl; k++) {
+                name[k] = (char)lc((unsigned char)f->name[k]);
+            }
+            name[nl] = '\0';
+            char *v = dlv_field_unfold(a, f, NULL);
+            if (!v) {
+                return added;
+            }
+            if (strcmp(name, "reporting-mta") == 0) {
+                *reporting = (char *)after_type(v);
+            } else if (strcmp(name, "original-recipient") == 0 ||
+                       strcmp(name, "x-actual-recipient") == 0) {
+                if (strcmp(name, "original-recipient") == 0) {
+                    if (cur && cur_has_orig) {
+                        cur = NULL; /* a second one: the next recipient starts here */
+                        cur_has_final = 0;
+                        cur_has_orig = 0;
+                    }
+                    if (cur) {
+                        cur_has_orig = 1;
+                    } else {
+                        orig = (char *)after_type(v);
+                        cur_has_orig = 1;
+                    }
+                }
+            } else if (strcmp(name, "final-recipient") == 0) {
+                if (!cur || cur_has_final) {
+                    int had_orig = !cur && orig != NULL;
+                    cur = add_rcpt(b);
+                    if (!cur) {
+                        return added;
+                    }
+                    added++;
+                    cur_has_orig = had_orig;
+                }
+                cur_has_final = 1;
+                char *ad = (char *)after_type(v);
+                strip_angle(&ad);
+                size_t as, ae;
+                if (find_addr(ad, strlen(ad), 0, &as, &ae)) {
+                    cur->addr = addr_dup(a, ad + as, ae - as);
+                } else if (orig) {
+                    size_t on = strlen(orig);
+                    if (find_addr(orig, on, 0, &as, &ae)) {
+                        cur->addr = addr_dup(a, orig + as, ae - as);
+                    }
+                }
+                if (!cur->addr) {
+                    cur->addr = addr_dup(a, ad, strlen(ad));
+                }
+                orig = NULL;
+                if (msg_rmta && !cur->rmta) {
+                    cur->rmta = msg_rmta;
+                }
+            } else if (!cur) {
+                if (strcmp(name, "remote-mta") == 0) {
+                    msg_rmta = (char *)after_type(v);
+                }
+                continue;
+            } else if (strcmp(name, "action") == 0) {
+                char *x = v;
+                for (char *p = x; *p; p++) {
+                    *p = (char)lc((unsigned char)*p);
+                }
+                char *sp = strpbrk(x, " \t(");
+                if (sp) {
+                    *sp = '\0';
+                }
+                cur->action = x;
+            } else if (strcmp(name, "status") == 0) {
+                char st[16];
+                if (find_status(v, strlen(v), st)) {
+                    memcpy(cur->status, st, sizeof(st));
+                }
+            } else if (strcmp(name, "remote-mta") == 0) {
+                cur->rmta = (char *)after_type(v);
+            } else if (strcmp(name, "diagnostic-code") == 0) {
+                const char *d = after_type(v);
+                cur->diag = fold(a, d, strlen(d), MAX_DIAG);
+            } else if (strcmp(name, "x-postfix-command") == 0 && !cur->command) {
+                /* unused beyond the command */
+            }
+        }
+        pos += h.end ? h.end : n - pos;
+        cur_has_final = cur ? cur_has_final : 0;
+        if (cur && cur_has_final) {
+            /* a blank line ends the recipient's group */
+            cur = NULL;
+            cur_has_final = 0;
+            cur_has_orig = 0;
+        }
+    }
+    return added;
+}
+
+/* ---- text layouts ---- */
+
+static int header_like(const char *l, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (l[i] == ' ' || l[i] == '\t')) {
+        i++;
+    }
+    size_t s = i;
+    while (i < n && (is_alnum((unsigned char)l[i]) || l[i] == '-')) {
+        i++;
+    }
+    return i > s && i < n && l[i] == ':' && (i + 1 >= n || l[i + 1] != '<' || 1);
+}
+
+/* Phrases after which the next address on the line is a failed recipient. */
+static const char *const rcpt_prefixes[] = {
+    "could not be delivered to:", "unable to deliver message to:",
+    "there was an error delivering your mail to", "unknown user:", "rcpt to:",
+    "returned permanent errors:", "not delivered to", "delivery to the following recipient",
+    "original-recipient:", "final-recipient:", "to the following address",
+    "failed to deliver to", "undeliverable to", "user unknown:", "no such user:",
+    "recipient:", "delivery failed for", "message to <", "error for",
+};
+
+/*
+ * Extract failed recipients from the human-readable text t[0..n) (cut at the returned
+ * message); the diagnostic of each is the text after it up to the next one.
+ */
+static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char *exclude)
+{
+    dlv_arena *a = &b->arena;
+    size_t pos = 0, added = 0;
+    const char *l;
+    size_t ln;
+    rcpt *cur = NULL;
+    size_t diag_start = 0;
+    size_t first = b->n;
+    /* bounded by the number of lines */
+    while (1) {
+        size_t lstart = pos;
+        if (!dlv_msg_line(t, n, &pos, &l, &ln)) {
+            break;
+        }
+        size_t as = 0, ae = 0;
+        int found = 0, via_prefix = 0;
+        if (!memchr(l, '@', ln)) {
+            continue; /* no address on this line */
+        }
+        /* prefixes */
+        for (size_t k = 0; k < sizeof(rcpt_prefixes) / sizeof(rcpt_prefixes[0]) && !found; k++) {
+            long off = ifind(l, ln, rcpt_prefixes[k]);
+            if (off >= 0) {
+                size_t from = (size_t)off + strlen(rcpt_prefixes[k]);
+                size_t j = from;
+                while (j < ln && (l[j] == ' ' || l[j] == '\t' || l[j] == '<' || l[j] == '"')) {
+                    j++;
+                }
+                if (find_addr(l, ln, from, &as, &ae) && as == j) {
+                    found = 1;
+                    via_prefix = 1;
+                }
+            }
+        }
+        if (!found && !header_like(l, ln)) {
+            size_t j = 0;
+            while (j < ln && (l[j] == ' ' || l[j] == '\t' || l[j] == '>' || l[j] == '*' ||
+                              l[j] == '-' || l[j] == '<' || l[j] == '"' || l[j] == '\'')) {
+                j++;
+            }
+            if (find_addr(l, ln, j, &as, &ae) && as == j) {
+                /* after the address: nothing, ">", ":", space, "[", "(", "<", "," or "." */
+                char c = ae < ln ? l[ae] : '\0';
+                if (c == '\0' || c == '>' || c == ':' || c == ' ' || c == '\t' || c == '[' ||
+                    c == '(' || c == '<' || c == ',' || c == '"' || c == '.' || c == ';') {
+                    found = 1;
+                }
+            }
+        }
+        if (found) {
+            char *ad = addr_dup(a, l + as, ae - as);
+            if (!ad) {
+                break;
+            }
+            if (exclude && addr_eq(ad, exclude)) {
+                continue;
+            }
+            if (cur && !cur->diag) {
+                cur->diag = fold(a, t + diag_start, lstart - diag_start, MAX_DIAG);
+            }
+            rcpt *ex = NULL;
+            for (size_t i = first; i < b->n; i++) {
+                if (addr_eq(b->r[i].addr, ad)) {
+                    ex = &b->r[i];
+                }
+            }
+            if (ex) {
+                cur = ex->diag && ex->diag[0] ? NULL : ex;
+                if (cur) {
+                    cur->diag = NULL;
+                }
+            } else {
+                cur = add_rcpt(b);
+                if (!cur) {
+                    break;
+                }
+                cur->addr = ad;
+                added++;
+            }
+            /* the rest of the line belongs to the diagnostic */
+            size_t rest = ae;
+            while (rest < ln && (l[rest] == '>' || l[rest] == ':' || l[rest] == '"')) {
+                rest++;
+            }
+            diag_start = (size_t)(l - t) + (via_prefix ? 0 : rest);
+            continue;
+        }
+    }
+    if (cur && !cur->diag) {
+        cur->diag = fold(a, t + diag_start, n - diag_start, MAX_DIAG);
+    }
+    return added;
+}
+
+/* ---- the parse ---- */
+
+static void reset(deliver_bounce *b)
+{
+    dlv_arena_clear(&b->arena);
+    dlv_findings_clear(&b->findings);
+    dlv_err_clear(&b->err);
+    b->n = 0;
+    b->kind = DELIVER_BOUNCE_NONE;
+    b->family = 0;
+}
+
+/* Copy with every line end as LF. */
+static char *normalize(dlv_arena *a, const uint8_t *buf, size_t len, size_t *out_len)
+{
+    char *o = dlv_arena_alloc(a, len + 1);
+    if (!o) {
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = (char)buf[i];
+        if (c == '\r') {
+            o[k++] = '\n';
+            if (i + 1 < len && buf[i + 1] == '\n') {
+                i++;
+            }
+            continue;
+        }
+        o[k++] = c;
+    }
+    o[k] = '\0';
+    *out_len = k;
+    return o;
+}
+
+static void add_findings(deliver_bounce *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        rcpt *r = &b->r[i];
+        const char *reason = dlv_reason_name(r->reason);
+        if (r->reason == R_FEEDBACK) {
+            dlv_findings_add(&b->findings, "bounce.complaint", DELIVER_SEVERITY_WARNING,
+                             r->addr, "stop sending to this recipient",
+                             "the recipient reported the message (%s)",
+                             r->ftype && r->ftype[0] ? r->ftype : "abuse");
+        } else if (r->reason == R_DELIVERED || r->reason == R_VACATION) {
+            continue;
+        } else if (r->hard) {
+            dlv_findings_add(&b->findings, "bounce.hard", DELIVER_SEVERITY_ERROR, r->addr,
+                             "remove the address from the list",
+                             "hard bounce: %s (%s)", reason, r->status[0] ? r->status : "-");
+        } else {
+            dlv_findings_add(&b->findings, "bounce.soft", DELIVER_SEVERITY_WARNING, r->addr,
+                             NULL, "soft bounce: %s (%s)", reason,
+                             r->status[0] ? r->status : "-");
+        }
+    }
+}
+
+static const dlv_part *first_part(const dlv_mime *m, const char *type)
+{
+    for (size_t i = 0; i < m->count; i++) {
+        if (!m->parts[i].in_message && strcmp(m->parts[i].type, type) == 0) {
+            return &m->parts[i];
+        }
+    }
+    return NULL;
+}
+
+/* The address in a header value, into the arena; NULL when none. */
+static char *header_addr(dlv_arena *a, const dlv_header *h, const char *name)
+{
+    char *v = dlv_header_value(a, h, name);
+    size_t as, ae;
+    if (!v || !find_addr(v, strlen(v), 0, &as, &ae)) {
+        return NULL;
+    }
+    return addr_dup(a, v + as, ae - as);
+}
+
+/* Headers of the returned message: a message/rfc822 part, text/rfc822-headers, or the text
+ * after the end marker. */
+static int original_headers(deliver_bounce *b, const char *after, size_t after_len,
+                            dlv_header *out)
+{
+    const dlv_mime *m = &b->mime;
+    for (size_t i = 1; i < m->count; i++) {
+        const dlv_part *p = &m->parts[i];
+        if (p->in_message && p->depth >= 1 && m->parts[p->parent].in_message == 0) {
+            *out = p->hdr;
+            return 1;
+        }
+        if (!p->in_message && strcmp(p->type, "text/rfc822-headers") == 0) {
+            return dlv_header_parse(&b->arena, p->data, p->data_len, out) == DELIVER_OK;
+        }
+    }
+    if (after && after_len) {
+        /* skip to the first header-looking line */
+        size_t pos = 0;
+        const char *l;
+        size_t ln;
+        size_t guard = 0;
+        while (guard++ < 20) {
+            size_t st = pos;
+            if (!dlv_msg_line(after, after_len, &pos, &l, &ln)) {
+                break;
+            }
+            if (header_like(l, ln) && l[0] != ' ' && l[0] != '\t') {
+                return dlv_header_parse(&b->arena, after + st, after_len - st, out) ==
+                       DELIVER_OK;
+            }
+        }
+    }
+    return 0;
+}
+
+static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
+{
+    dlv_arena *a = &b->arena;
+    deliver_status st = dlv_mime_parse(&b->mime, a, msg, len);
+    if (st < 0) {
+        return st;
+    }
+    const dlv_mime *m = &b->mime;
+    if (m->count == 0) {
+        return DELIVER_OK;
+    }
+    const dlv_header *top = &m->parts[0].hdr;
+    if (top->count == 0) {
+        return DELIVER_OK; /* no header at all: not a message we can read */
+    }
+    const dlv_field *ff = dlv_header_find(top, "from", 0);
+    const dlv_field *sf = dlv_header_find(top, "subject", 0);
+    char *from = ff ? dlv_field_decode(a, ff) : NULL;
+    char *subject = sf ? dlv_field_decode(a, sf) : NULL;
+
+    /* ---- feedback reports (RFC 5965) ---- */
+    const dlv_part *fb = first_part(m, "message/feedback-report");
+    if (fb) {
+        dlv_header fh;
+        if (dlv_header_parse(a, fb->data, fb->data_len, &fh) < 0) {
+            return DELIVER_E_NOMEM;
+        }
+        dlv_header oh;
+        char *to = header_addr(a, &fh, "original-rcpt-to");
+        if (!to) {
+            to = header_addr(a, &fh, "removal-recipient");
+        }
+        if (!to && original_headers(b, NULL, 0, &oh)) {
+            to = header_addr(a, &oh, "to");
+        }
+        rcpt *r = add_rcpt(b);
+        if (!r) {
+            return DELIVER_E_NOMEM;
+        }
+        r->addr = to ? to : (char *)"";
+        r->ftype = dlv_header_value(a, &fh, "feedback-type");
+        r->reason = R_FEEDBACK;
+        r->action = "";
+        r->rmta = dlv_header_value(a, &fh, "source-ip");
+        const dlv_part *tp = first_part(m, "text/plain");
+        r->diag = tp ? fold(a, tp->data, tp->data_len, MAX_DIAG) : NULL;
+        snprintf(r->decided, sizeof(r->decided), "arf");
+        b->kind = DELIVER_BOUNCE_FEEDBACK;
+        b->family = dlv_family_find("ARF");
+        return DELIVER_OK;
+    }
+
+    /* ---- the human-readable error text ---- */
+    const dlv_part *tp = NULL;
+    for (size_t i = 0; i < m->count && !tp; i++) {
+        const dlv_part *p = &m->parts[i];
+        if (!p->in_message && strncmp(p->type, "text/", 5) == 0 &&
+            strcmp(p->type, "text/rfc822-headers") != 0 && strcmp(p->type, "text/html") != 0) {
+            tp = p;
+        }
+    }
+    if (!tp) {
+        tp = first_part(m, "text/html");
+    }
+    const char *text = tp ? tp->data : NULL;
+    size_t text_len = tp ? tp->data_len : 0;
+    scan tsc;
+    run_scan(b, text, text_len, &tsc);
+    size_t cut = tsc.end_at < text_len ? tsc.end_at : text_len;
+    const char *after = text ? text + cut : NULL;
+    size_t after_len = text_len - cut;
+
+    /* ---- family ---- */
+    scan hsc;
+    char *hbuf = NULL;
+    {
+        /* sender, subject and a few header names mark some families */
+        dlv_buf hb;
+        dlv_buf_init(&hb, b->ctx);
+        dlv_buf_printf(&hb, "%s\n%s\n", from ? from : "", subject ? subject : "");
+        for (size_t i = 0; i < top->count && i < 64; i++) {
+            if (top->fields[i].name_len > 2 && lc((unsigned char)top->fields[i].name[0]) == 'x' &&
+                top->fields[i].name[1] == '-') {
+                dlv_buf_append(&hb, top->fields[i].raw,
+                               top->fields[i].raw_len > 200 ? 200 : top->fields[i].raw_len);
+                dlv_buf_putc(&hb, '\n');
+            }
+        }
+        if (hb.failed) {
+            dlv_buf_free(&hb);
+            return DELIVER_E_NOMEM;
+        }
+        hbuf = dlv_arena_strndup(a, hb.data ? hb.data : "", hb.len);
+        dlv_buf_free(&hb);
+        if (!hbuf) {
+            return DELIVER_E_NOMEM;
+        }
+        run_scan(b, hbuf, strlen(hbuf), &hsc);
+    }
+    b->family = tsc.family ? tsc.family : hsc.family;
+
+    /* ---- DSN ---- */
+    char *reporting = NULL;
+    size_t found = 0;
+    for (size_t i = 0; i < m->count; i++) {
+        const dlv_part *p = &m->parts[i];
+        if (p->in_message) {
+            continue;
+        }
+        if (strcmp(p->type, "message/delivery-status") == 0 ||
+            strcmp(p->type, "message/global-delivery-status") == 0) {
+            found += parse_dsn(b, p->data, p->data_len, &reporting);
+        }
+    }
+    if (found && !b->family) {
+        b->family = dlv_family_find("RFC3464");
+    }
+
+    /* ---- recipients from the text ---- */
+    char *sender = NULL;
+    dlv_header oh;
+    int have_oh = original_headers(b, after, after_len, &oh);
+    if (have_oh) {
+        sender = header_addr(a, &oh, "from");
+    }
+    size_t dsn_n = b->n;
+    int bounce_sign = hsc.bounce || tsc.family || found ||
+                      dlv_header_find(top, "x-failed-recipients", 0) != NULL;
+    const dlv_field *asub = dlv_header_find(top, "auto-submitted", 0);
+    char *asv = asub ? dlv_field_unfold(a, asub, NULL) : NULL;
+    int autoreply = (asv && ifind(asv, strlen(asv), "auto-replied") >= 0) ||
+                    dlv_header_find(top, "x-autoreply", 0) || dlv_header_find(top, "x-autorespond", 0);
+    if (!found && autoreply && !tsc.family) {
+        bounce_sign = 0;
+    }
+    if (!found && text && bounce_sign) {
+        parse_text(b, text, cut, sender);
+    } else if (found && text) {
+        /* give DSN recipients without a diagnostic the text's */
+        size_t before = b->n;
+        parse_text(b, text, cut, sender);
+        for (size_t i = before; i < b->n; i++) {
+            rcpt *tr = &b->r[i];
+            rcpt *dr = find_rcpt(b, tr->addr);
+            if (dr && dr != tr) {
+                dr->tdiag = tr->diag;
+                if (!dr->diag || !dr->diag[0]) {
+                    dr->diag = tr->diag;
+                }
+            }
+        }
+        b->n = before;
+    }
+    if (!found && b->n == 0 && bounce_sign) {
+        /* no address in the text: X-Failed-Recipients, or the returned message's To: */
+        char *to = header_addr(a, top, "x-failed-recipients");
+        if (!to && have_oh) {
+            to = header_addr(a, &oh, "to");
+        }
+        if (to && text) {
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                return DELIVER_E_NOMEM;
+            }
+            r->addr = to;
+            r->diag = fold(a, text, cut, MAX_DIAG);
+        }
+    }
+    (void)dsn_n;
+
+    /* ---- auto-replies (RFC 3834) ---- */
+    if (b->n == 0) {
+        int vac = autoreply || hsc.vacation;
+        const dlv_field *prec = dlv_header_find(top, "precedence", 0);
+        if (prec && ifind(prec->value, prec->value_len, "auto_reply") >= 0) {
+            vac = 1;
+        }
+        if (vac && !hsc.bounce) {
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                return DELIVER_E_NOMEM;
+            }
+            char *fa = header_addr(a, top, "from");
+            r->addr = fa ? fa : (char *)"";
+            r->reason = R_VACATION;
+            r->action = "";
+            r->diag = text ? fold(a, text, cut, MAX_DIAG) : NULL;
+            snprintf(r->decided, sizeof(r->decided), "rfc3834");
+            b->kind = DELIVER_BOUNCE_VACATION;
+            b->family = dlv_family_find("RFC3834");
+            return DELIVER_OK;
+        }
+        return DELIVER_OK;
+    }
+
+    /* ---- decide every recipient ---- */
+    int all_delivered = 1;
+    for (size_t i = 0; i < b->n; i++) {
+        rcpt *r = &b->r[i];
+        if (!r->rmta) {
+            r->rmta = NULL;
+        }
+        decide(b, r, text, cut);
+        set_hard(r);
+        if (r->reason != R_DELIVERED) {
+            all_delivered = 0;
+        }
+    }
+    b->kind = all_delivered ? DELIVER_BOUNCE_DELIVERED : DELIVER_BOUNCE_FAILURE;
+    (void)reporting;
+    return DELIVER_OK;
+}
+
+/* ---- public API ---- */
+
+size_t deliver_bounce_limit(deliver_bounce_limit_id which)
+{
+    switch (which) {
+    case DELIVER_BOUNCE_LIMIT_INPUT:
+        return DELIVER_BOUNCE_MAX_INPUT;
+    case DELIVER_BOUNCE_LIMIT_MIME_DEPTH:
+        return DLV_MSG_MAX_DEPTH;
+    case DELIVER_BOUNCE_LIMIT_MIME_PARTS:
+        return DLV_MSG_MAX_PARTS;
+    case DELIVER_BOUNCE_LIMIT_HEADER_FIELDS:
+        return DLV_MSG_MAX_FIELDS;
+    case DELIVER_BOUNCE_LIMIT_RECIPIENTS:
+        return MAX_RECIPIENTS;
+    }
+    return 0;
+}
+
+deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx)
+{
+    if (!out) {
+        return DELIVER_E_INVALID;
+    }
+    *out = NULL;
+    if (!ctx) {
+        return DELIVER_E_INVALID;
+    }
+    deliver_bounce *b = dlv_calloc(ctx, 1, sizeof(*b));
+    if (!b) {
+        return DELIVER_E_NOMEM;
+    }
+    b->ctx = dlv_ctx_ref(ctx);
+    dlv_arena_init(&b->arena, ctx);
+    dlv_mime_init(&b->mime, ctx);
+    dlv_findings_init(&b->findings, ctx);
+    if (dlv_ac_build(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count) < 0) {
+        dlv_ctx_unref(ctx);
+        dlv_free(ctx, b);
+        return DELIVER_E_NOMEM;
+    }
+    *out = b;
+    return DELIVER_OK;
+}
+
+void deliver_bounce_free(deliver_bounce *b)
+{
+    if (!b) {
+        return;
+    }
+    deliver_ctx *ctx = b->ctx;
+    dlv_arena_clear(&b->arena);
+    dlv_mime_free(&b->mime);
+    dlv_findings_clear(&b->findings);
+    dlv_ac_free(&b->ac);
+    dlv_free(ctx, b->r);
+    dlv_free(ctx, b);
+    dlv_ctx_unref(ctx);
+}
+
+const char *deliver_bounce_errmsg(const deliver_bounce *b)
+{
+    return b ? b->err.text : "";
+}
+
+deliver_status deliver_bounce_parse(deliver_bounce *b, const uint8_t *buf, size_t len)
+{
+    if (!b || (!buf && len > 0)) {
+        return b ? dlv_err(&b->err, DELIVER_E_INVALID, "NULL buffer") : DELIVER_E_INVALID;
+    }
+    reset(b);
+    if (len > DELIVER_BOUNCE_MAX_INPUT) {
+        return dlv_err(&b->err, DELIVER_E_LIMIT, "message of %zu octets is over the limit of %u",
+                       len, DELIVER_BOUNCE_MAX_INPUT);
+    }
+    size_t n = 0;
+    char *msg = normalize(&b->arena, buf ? buf : (const uint8_t *)"", len, &n);
+    if (!msg) {
+        return dlv_err(&b->err, DELIVER_E_NOMEM, "out of memory");
+    }
+    deliver_status st = classify(b, msg, n);
+    if (st < 0) {
+        b->n = 0;
+        b->kind = DELIVER_BOUNCE_NONE;
+        return dlv_err(&b->err, st, "out of memory");
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->r[i].addr) {
+            b->r[i].addr = "";
+        }
+    }
+    add_findings(b);
+    return DELIVER_OK;
+}
+
+deliver_status deliver_bounce_parse_reply(deliver_bounce *b, const char *text, size_t len)
+{
+    if (!b || !text) {
+        return b ? dlv_err(&b->err, DELIVER_E_INVALID, "NULL text") : DELIVER_E_INVALID;
+    }
+    reset(b);
+    if (len > MAX_REPLY) {
+        return dlv_err(&b->err, DELIVER_E_LIMIT, "reply over %d octets", MAX_REPLY);
+    }
+    dlv_arena *a = &b->arena;
+    /* join multi-line replies: drop the "550-" / "550 " prefixes of continuation lines */
+    dlv_buf j;
+    dlv_buf_init(&j, b->ctx);
+    size_t pos = 0;
+    const char *l;
+    size_t ln;
+    int first = 1;
+    while (dlv_msg_line(text, len, &pos, &l, &ln)) {
+        if (!first && ln >= 4 && is_digit((unsigned char)l[0]) && is_digit((unsigned char)l[1]) &&
+            is_digit((unsigned char)l[2]) && (l[3] == '-' || l[3] == ' ')) {
+            l += 4;
+            ln -= 4;
+            /* and a repeated enhanced code */
+            char st[16];
+            if (find_status(l, ln < 12 ? ln : 12, st) && strncmp(l, st, strlen(st)) == 0) {
+                l += strlen(st);
+                ln -= strlen(st);
+            }
+        }
+        if (!first) {
+            dlv_buf_putc(&j, ' ');
+        }
+        dlv_buf_append(&j, l, ln);
+        first = 0;
+    }
+    if (j.failed) {
+        dlv_buf_free(&j);
+        return dlv_err(&b->err, DELIVER_E_NOMEM, "out of memory");
+    }
+    char *d = fold(a, j.data ? j.data : "", j.len, MAX_REPLY);
+    dlv_buf_free(&j);
+    rcpt *r = d ? add_rcpt(b) : NULL;
+    if (!r) {
+        b->n = 0;
+        return dlv_err(&b->err, DELIVER_E_NOMEM, "out of memory");
+    }
+    size_t dn = strlen(d);
+    r->diag = d;
+    r->action = "";
+    size_t as, ae;
+    r->addr = find_addr(d, dn, 0, &as, &ae) ? addr_dup(a, d + as, ae - as) : NULL;
+    if (!r->addr) {
+        r->addr = "";
+    }
+    r->reply = find_reply(d, dn, 1);
+    find_status(d, dn, r->status);
+    if (r->reply >= 200 && r->reply < 300 && r->status[0] != '4' && r->status[0] != '5') {
+        r->reason = R_DELIVERED;
+        r->action = "delivered";
+        snprintf(r->decided, sizeof(r->decided), "reply:%d", r->reply);
+        b->kind = DELIVER_BOUNCE_DELIVERED;
+        return DELIVER_OK;
+    }
+    if (r->reply == 0 && !r->status[0]) {
+        b->n = 0;
+        return DELIVER_OK;
+    }
+    r->action = "failed";
+    decide(b, r, NULL, 0);
+    set_hard(r);
+    b->kind = DELIVER_BOUNCE_FAILURE;
+    add_findings(b);
+    return DELIVER_OK;
+}
+
+deliver_bounce_kind deliver_bounce_get_kind(const deliver_bounce *b)
+{
+    return b ? b->kind : DELIVER_BOUNCE_NONE;
+}
+
+const char *deliver_bounce_get_mta(const deliver_bounce *b)
+{
+    if (!b || b->family <= 0 || (size_t)b->family >= dlv_family_count) {
+        return "";
+    }
+    return dlv_family_names[b->family];
+}
+
+size_t deliver_bounce_recipient_count(const deliver_bounce *b)
+{
+    return b ? b->n : 0;
+}
+
+static const rcpt *get(const deliver_bounce *b, size_t i)
+{
+    return b && i < b->n ? &b->r[i] : NULL;
+}
+
+const char *deliver_bounce_get_recipient(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? r->addr : NULL;
+}
+
+const char *deliver_bounce_get_reason(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? dlv_reason_name(r->reason) : NULL;
+}
+
+int deliver_bounce_is_hard(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? r->hard : 0;
+}
+
+const char *deliver_bounce_get_action(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? (r->action ? r->action : "") : NULL;
+}
+
+const char *deliver_bounce_get_status(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? r->status : NULL;
+}
+
+int deliver_bounce_get_reply_code(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? r->reply : 0;
+}
+
+const char *deliver_bounce_get_diagnostic(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? (r->diag ? r->diag : "") : NULL;
+}
+
+const char *deliver_bounce_get_remote_mta(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? (r->rmta ? r->rmta : "") : NULL;
+}
+
+const char *deliver_bounce_get_command(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? (r->command ? r->command : "") : NULL;
+}
+
+const char *deliver_bounce_get_feedback_type(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? (r->ftype ? r->ftype : "") : NULL;
+}
+
+const char *deliver_bounce_get_decided_by(const deliver_bounce *b, size_t i)
+{
+    const rcpt *r = get(b, i);
+    return r ? r->decided : NULL;
+}
+
+size_t deliver_bounce_finding_count(const deliver_bounce *b)
+{
+    return b ? b->findings.count : 0;
+}
+
+const deliver_finding *deliver_bounce_get_finding(const deliver_bounce *b, size_t i)
+{
+    return b ? dlv_findings_get(&b->findings, i) : NULL;
+}

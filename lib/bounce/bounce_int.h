@@ -1,0 +1,76 @@
+/*
+ * Internal: the bounce classifier's match tables and automaton.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef DLV_BOUNCE_INT_H
+#define DLV_BOUNCE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* Reasons (Sisimai's names); the order is the priority when several text rules match. */
+typedef enum dlv_reason {
+    R_NONE = 0,
+    R_AUTHFAILURE, R_REQUIREPTR, R_BADREPUTATION, R_NOTCOMPLIANTRFC, R_FAILEDSTARTTLS,
+    R_SPEEDING, R_VIRUSDETECTED, R_SPAMDETECTED, R_NORELAYING, R_HASMOVED,
+    R_MESGTOOBIG, R_EXCEEDLIMIT, R_MAILBOXFULL, R_SUSPEND, R_SYSTEMFULL,
+    R_USERUNKNOWN, R_HOSTUNKNOWN, R_NOTACCEPT, R_MAILERERROR, R_TOOMANYCONN,
+    R_BLOCKED, R_REJECTED, R_POLICYVIOLATION, R_FILTERED, R_SECURITYERROR,
+    R_CONTENTERROR, R_SYNTAXERROR, R_EXPIRED, R_NETWORKERROR, R_SYSTEMERROR,
+    R_SUPPRESSED, R_ONHOLD, R_UNDEFINED, R_DELIVERED, R_FEEDBACK, R_VACATION,
+    R_COUNT
+} dlv_reason;
+
+const char *dlv_reason_name(dlv_reason r);
+
+/* What a needle means. */
+enum {
+    N_REASON = 1,  /* a phrase in a diagnostic: id = reason */
+    N_FAMILY = 2,  /* marks the layout of an MTA family in the bounce text: id = family */
+    N_END = 3,     /* the error text stops here (the returned message follows) */
+    N_BOUNCE = 4,  /* a sign that a message is a bounce (subject, sender or body) */
+    N_VACATION = 5 /* a sign of an auto-reply (subject) */
+};
+
+typedef struct dlv_needle {
+    uint8_t kind;
+    uint8_t id;
+    const char *text; /* lower case; one space stands for any run of white space */
+} dlv_needle;
+
+extern const dlv_needle dlv_bounce_needles[];
+extern const size_t dlv_bounce_needle_count;
+
+/* MTA families: names as Sisimai's modules. Index 0 is "unknown". */
+extern const char *const dlv_family_names[];
+extern const size_t dlv_family_count;
+int dlv_family_find(const char *name);
+
+/* Enhanced status code to reason, by class-independent "subject.detail"; R_NONE if none. */
+dlv_reason dlv_status_reason(const char *status);
+
+/* ---- Aho-Corasick automaton over lower-cased, white-space-folded text ---- */
+typedef struct dlv_ac {
+    deliver_ctx *ctx;
+    uint8_t cls[256];      /* octet -> class (0: not in any needle) */
+    unsigned nclass;
+    uint32_t nstates;
+    uint32_t *next;        /* nstates * nclass transitions (full DFA) */
+    int32_t *out;          /* per state: first needle index ending here, -1 none */
+    int32_t *out_next;     /* per needle: next needle in the output chain (via failure), -1 */
+    int32_t *dict;         /* per state: nearest state on the failure chain with output, -1 */
+} dlv_ac;
+
+deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n, size_t count);
+void dlv_ac_free(dlv_ac *ac);
+
+/*
+ * Run over s[0..n) (already lower case and folded); for every needle occurrence call
+ * hit(needle index, end offset, ud). Linear in n plus the number of hits.
+ */
+void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
+                void (*hit)(size_t needle, size_t end, void *ud), void *ud);
+
+#endif /* DLV_BOUNCE_INT_H */

@@ -1,0 +1,298 @@
+/*
+ * The bounce classifier against the labelled corpus in <testdata>/bounce (expected.jsonl):
+ * recipients found, reason agreement and hard/soft agreement, with every disagreement.
+ * Every file is also parsed from LF, CRLF and CR-only copies of itself, so line ends never
+ * crash the parser (the figures use the files as they are).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <deliver/deliver.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+/*
+ * Thresholds. The issue's goals are 99 % recipients found, 95 % reason agreement and 97 %
+ * hard/soft agreement. They are NOT met yet: the values below are a RATCHET, the figures
+ * reached so far (92.59 %, 60.60 %, 80.12 %), asserted as floors so that a regression fails
+ * the test. Raise them as the classifier improves, up to the goals; never lower them.
+ */
+#define MIN_FOUND 92.5
+#define MIN_REASON 60.5
+#define MIN_HARD 80.0
+
+typedef struct label {
+    char file[128];
+    char recipient[256];
+    char reason[32];
+    int has_recipient, has_reason, hard;
+    char agent[48];
+    char source[64];
+} label;
+
+/* The string value of "key" in a JSON line (simple: escapes of \" and \\ only). */
+static int jstr(const char *line, const char *key, char *out, size_t cap, int *is_null)
+{
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\": ", key);
+    const char *p = strstr(line, pat);
+    *is_null = 0;
+    out[0] = '\0';
+    if (!p) {
+        return 0;
+    }
+    p += strlen(pat);
+    if (strncmp(p, "null", 4) == 0) {
+        *is_null = 1;
+        return 1;
+    }
+    if (strncmp(p, "true", 4) == 0 || strncmp(p, "false", 5) == 0) {
+        snprintf(out, cap, "%s", p[0] == 't' ? "true" : "false");
+        return 1;
+    }
+    if (*p != '"') {
+        return 0;
+    }
+    p++;
+    size_t k = 0;
+    while (*p && *p != '"') {
+        if (*p == '\\' && p[1]) {
+            p++;
+        }
+        if (k + 1 < cap) {
+            out[k++] = *p;
+        }
+        p++;
+    }
+    out[k] = '\0';
+    return 1;
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    unsigned char *b = malloc(cap);
+    size_t r;
+    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            unsigned char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+/* Rewrite every line end as `eol` (1 LF, 2 CRLF, 3 CR). */
+static unsigned char *relined(const unsigned char *s, size_t n, int eol, size_t *out)
+{
+    unsigned char *o = malloc(2 * n + 1);
+    size_t k = 0;
+    if (!o) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\r' || s[i] == '\n') {
+            if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') {
+                i++;
+            }
+            if (eol == 2 || eol == 3) {
+                o[k++] = '\r';
+            }
+            if (eol == 1 || eol == 2) {
+                o[k++] = '\n';
+            }
+            continue;
+        }
+        o[k++] = s[i];
+    }
+    *out = k;
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s BOUNCE-DIR\n", argv[0]);
+        return 1;
+    }
+    const char *dir = argv[1];
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/expected.jsonl", dir);
+    struct stat stt;
+    if (stat(dir, &stt) < 0 || stat(path, &stt) < 0) {
+        printf("skipped: no testdata (%s)\n", dir);
+        return 77;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("skipped: no testdata\n");
+        return 77;
+    }
+    label *labels = NULL;
+    size_t nl = 0, capl = 0;
+    static char line[1 << 16];
+    while (fgets(line, sizeof(line), f)) {
+        if (nl == capl) {
+            capl = capl ? capl * 2 : 1024;
+            labels = realloc(labels, capl * sizeof(*labels));
+            if (!labels) {
+                return 1;
+            }
+        }
+        label *l = &labels[nl];
+        memset(l, 0, sizeof(*l));
+        int isnull;
+        char tmp[16];
+        jstr(line, "file", l->file, sizeof(l->file), &isnull);
+        jstr(line, "recipient", l->recipient, sizeof(l->recipient), &isnull);
+        l->has_recipient = !isnull && l->recipient[0];
+        jstr(line, "reason", l->reason, sizeof(l->reason), &isnull);
+        l->has_reason = !isnull;
+        jstr(line, "hardbounce", tmp, sizeof(tmp), &isnull);
+        l->hard = strcmp(tmp, "true") == 0;
+        jstr(line, "smtpagent", l->agent, sizeof(l->agent), &isnull);
+        jstr(line, "label_source", l->source, sizeof(l->source), &isnull);
+        nl++;
+    }
+    fclose(f);
+
+    deliver_ctx *ctx = NULL;
+    deliver_bounce *b = NULL;
+    if (deliver_ctx_new(&ctx) < 0 || deliver_bounce_new(&b, ctx) < 0) {
+        fprintf(stderr, "cannot create a classifier\n");
+        return 1;
+    }
+    size_t n_rcpt = 0, found = 0, n_reason = 0, reason_ok = 0, n_hard = 0, hard_ok = 0;
+    size_t files = 0, failures = 0;
+    for (size_t i = 0; i < nl;) {
+        size_t j = i;
+        while (j < nl && strcmp(labels[j].file, labels[i].file) == 0) {
+            j++;
+        }
+        snprintf(path, sizeof(path), "%s/emails/%s", dir, labels[i].file);
+        size_t len = 0;
+        unsigned char *buf = slurp(path, &len);
+        if (!buf) {
+            fprintf(stderr, "cannot read %s\n", path);
+            failures++;
+            i = j;
+            continue;
+        }
+        files++;
+        /* line-end variants must not crash or fail */
+        for (int eol = 1; eol <= 3; eol++) {
+            size_t vl;
+            unsigned char *v = relined(buf, len, eol, &vl);
+            if (v && deliver_bounce_parse(b, v, vl) < 0) {
+                printf("FAIL %s (line ends %d): %s\n", labels[i].file, eol,
+                       deliver_bounce_errmsg(b));
+                failures++;
+            }
+            free(v);
+        }
+        if (deliver_bounce_parse(b, buf, len) < 0) {
+            printf("FAIL %s: %s\n", labels[i].file, deliver_bounce_errmsg(b));
+            failures++;
+        }
+        free(buf);
+        size_t nr = deliver_bounce_recipient_count(b);
+        char used[1024] = {0};
+        for (size_t k = i; k < j; k++) {
+            label *l = &labels[k];
+            if (!l->has_reason) {
+                n_reason++;
+                if (nr == 0) {
+                    reason_ok++;
+                } else {
+                    printf("DIFF %-40s expected not a bounce, got %zu recipient(s): %s %s (%s)\n",
+                           l->file, nr, deliver_bounce_get_recipient(b, 0),
+                           deliver_bounce_get_reason(b, 0), deliver_bounce_get_mta(b));
+                }
+                continue;
+            }
+            n_reason++;
+            n_hard++;
+            if (l->has_recipient) {
+                n_rcpt++;
+            }
+            size_t m = nr;
+            for (size_t q = 0; q < nr && q < sizeof(used); q++) {
+                if (!used[q] && (!l->has_recipient ||
+                                 strcasecmp(deliver_bounce_get_recipient(b, q), l->recipient) == 0)) {
+                    m = q;
+                    break;
+                }
+            }
+            if (m == nr) {
+                printf("MISS %-40s %s (%s, %s)  got %zu:", l->file, l->recipient, l->reason,
+                       l->agent, nr);
+                for (size_t q = 0; q < nr; q++) {
+                    printf(" %s/%s", deliver_bounce_get_recipient(b, q),
+                           deliver_bounce_get_reason(b, q));
+                }
+                printf("\n");
+                continue;
+            }
+            used[m] = 1;
+            if (l->has_recipient) {
+                found++;
+            }
+            const char *got = deliver_bounce_get_reason(b, m);
+            int hard = deliver_bounce_is_hard(b, m);
+            if (strcmp(got, l->reason) == 0) {
+                reason_ok++;
+                if (getenv("BOUNCE_VERBOSE")) {
+                    printf("OK   %-40s %s %s [%s] %s status=%s cmd=%s diag=%.160s\n", l->file,
+                           l->recipient, got, deliver_bounce_get_decided_by(b, m),
+                           deliver_bounce_get_mta(b), deliver_bounce_get_status(b, m),
+                           deliver_bounce_get_command(b, m), deliver_bounce_get_diagnostic(b, m));
+                }
+            } else {
+                const char *d = deliver_bounce_get_diagnostic(b, m);
+                printf("DIFF %-40s %s expected %s got %s [%s] %s status=%s cmd=%s diag=%.160s\n",
+                       l->file, l->recipient, l->reason, got, deliver_bounce_get_decided_by(b, m),
+                       deliver_bounce_get_mta(b), deliver_bounce_get_status(b, m),
+                       deliver_bounce_get_command(b, m), d);
+            }
+            if (hard == l->hard) {
+                hard_ok++;
+            } else {
+                printf("HARD %-40s %s expected %s got %s (reason %s, got %s)\n", l->file,
+                       l->recipient, l->hard ? "hard" : "soft", hard ? "hard" : "soft", l->reason,
+                       got);
+            }
+        }
+        i = j;
+    }
+    double pf = n_rcpt ? 100.0 * (double)found / (double)n_rcpt : 0;
+    double pr = n_reason ? 100.0 * (double)reason_ok / (double)n_reason : 0;
+    double ph = n_hard ? 100.0 * (double)hard_ok / (double)n_hard : 0;
+    printf("\nfiles %zu, labels %zu\n", files, nl);
+    printf("recipients found:     %zu / %zu = %.2f %% (goal 99 %%, ratchet floor %.2f %%)\n", found,
+           n_rcpt, pf, MIN_FOUND);
+    printf("reason agreement:     %zu / %zu = %.2f %% (goal 95 %%, ratchet floor %.2f %%)\n", reason_ok,
+           n_reason, pr, MIN_REASON);
+    printf("hard/soft agreement:  %zu / %zu = %.2f %% (goal 97 %%, ratchet floor %.2f %%)\n", hard_ok,
+           n_hard, ph, MIN_HARD);
+    deliver_bounce_free(b);
+    deliver_ctx_free(ctx);
+    free(labels);
+    int ok = failures == 0 && pf >= MIN_FOUND && pr >= MIN_REASON && ph >= MIN_HARD;
+    printf("%s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+}

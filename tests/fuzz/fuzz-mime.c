@@ -1,0 +1,62 @@
+/*
+ * Fuzz target: the shared message parser (lib/msg): header fields, unfolding, RFC 2047
+ * decoding, relaxed canonical form, Content-Type parameters and the MIME split. Aborts when
+ * an invariant of the results does not hold (parts inside the input, depth within the limit).
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg/msg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    deliver_ctx *ctx = NULL;
+    if (deliver_ctx_new(&ctx) < 0) {
+        return 0;
+    }
+    const char *buf = (const char *)data;
+    dlv_arena a;
+    dlv_arena_init(&a, ctx);
+    dlv_header h;
+    if (dlv_header_parse(&a, buf, size, &h) == DELIVER_OK) {
+        if (h.end > size || h.count > DLV_MSG_MAX_FIELDS) {
+            abort();
+        }
+        dlv_buf canon;
+        dlv_buf_init(&canon, ctx);
+        for (size_t i = 0; i < h.count; i++) {
+            const dlv_field *f = &h.fields[i];
+            if (f->raw < buf || f->raw + f->raw_len > buf + size) {
+                abort();
+            }
+            (void)dlv_field_decode(&a, f);
+            dlv_field_canon_relaxed(&canon, f);
+            char type[80], b[DLV_MSG_MAX_PARAM];
+            dlv_mime_type(f->value, f->value_len, type, sizeof(type));
+            dlv_mime_param(f->value, f->value_len, "boundary", b, sizeof(b));
+        }
+        dlv_buf_free(&canon);
+    }
+    dlv_mime m;
+    dlv_mime_init(&m, ctx);
+    if (dlv_mime_parse(&m, &a, buf, size) == DELIVER_OK) {
+        if (m.count > DLV_MSG_MAX_PARTS) {
+            abort();
+        }
+        for (size_t i = 0; i < m.count; i++) {
+            const dlv_part *p = &m.parts[i];
+            if (p->depth > DLV_MSG_MAX_DEPTH || p->body < buf || p->body + p->body_len > buf + size) {
+                abort();
+            }
+        }
+    }
+    size_t n;
+    (void)dlv_qp_decode(&a, buf, size, &n);
+    (void)dlv_base64_decode(&a, buf, size, &n);
+    dlv_mime_free(&m);
+    dlv_arena_clear(&a);
+    deliver_ctx_free(ctx);
+    return 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * Unit tests of the bounce classifier through the public API: a DSN, a qmail text bounce,
+ * an auto-reply, an ARF report, a non-bounce, the bare reply classifier, limits and misuse.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "check.h"
+
+#include <deliver/bounce.h>
+
+static deliver_status parse(deliver_bounce *b, const char *s)
+{
+    return deliver_bounce_parse(b, (const uint8_t *)s, strlen(s));
+}
+
+int main(void)
+{
+    deliver_ctx *ctx = NULL;
+    deliver_bounce *b = NULL;
+    CHECK_INT(deliver_ctx_new(&ctx), DELIVER_OK);
+    CHECK_INT(deliver_bounce_new(NULL, ctx), DELIVER_E_INVALID);
+    CHECK_INT(deliver_bounce_new(&b, NULL), DELIVER_E_INVALID);
+    CHECK(b == NULL);
+    CHECK_INT(deliver_bounce_new(&b, ctx), DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_NONE);
+
+    /* an RFC 3464 report */
+    const char *dsn =
+        "From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.example.org.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; nobody@Example.COM\r\nOriginal-Recipient: rfc822;nobody@example.com\r\n"
+        "Action: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.example.com\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.com>: Recipient address\r\n"
+        "    rejected: User unknown in local recipient table\r\n\r\n"
+        "Final-Recipient: rfc822; full@example.com\r\nAction: delayed\r\nStatus: 4.2.2\r\n"
+        "Diagnostic-Code: smtp; 452 4.2.2 Mailbox full\r\n\r\n--b--\r\n";
+    CHECK_INT(parse(b, dsn), DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_FAILURE);
+    CHECK_INT(deliver_bounce_recipient_count(b), 2);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "nobody@example.com");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+    CHECK_INT(deliver_bounce_is_hard(b, 0), 1);
+    CHECK_STR(deliver_bounce_get_status(b, 0), "5.1.1");
+    CHECK_INT(deliver_bounce_get_reply_code(b, 0), 550);
+    CHECK_STR(deliver_bounce_get_remote_mta(b, 0), "mx.example.com");
+    CHECK_STR(deliver_bounce_get_action(b, 0), "failed");
+    CHECK_STR(deliver_bounce_get_mta(b), "Postfix");
+    CHECK(strstr(deliver_bounce_get_diagnostic(b, 0), "rejected: User unknown") != NULL);
+    CHECK_STR(deliver_bounce_get_reason(b, 1), "mailboxfull"); /* delayed, but the text says why */
+    CHECK_STR(deliver_bounce_get_action(b, 1), "delayed");
+    CHECK_INT(deliver_bounce_is_hard(b, 1), 0);
+    CHECK_INT(deliver_bounce_finding_count(b), 2);
+    CHECK_STR(deliver_finding_id(deliver_bounce_get_finding(b, 0)), "bounce.hard");
+    CHECK_STR(deliver_finding_id(deliver_bounce_get_finding(b, 1)), "bounce.soft");
+    CHECK(deliver_bounce_get_recipient(b, 2) == NULL);
+    CHECK(deliver_bounce_get_reason(b, 2) == NULL);
+
+    /* qmail, CR-only line ends */
+    const char *qmail =
+        "From: MAILER-DAEMON@example.org\rSubject: failure notice\r\r"
+        "Hi. This is the qmail-send program at example.org.\r"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\r\r"
+        "<user@example.net>:\r192.0.2.1 does not like recipient.\r"
+        "Remote host said: 552 5.2.2 <user@example.net>... Mailbox full\r\r"
+        "--- Below this line is a copy of the message.\r\rTo: user@example.net\r\rhi\r";
+    CHECK_INT(parse(b, qmail), DELIVER_OK);
+    CHECK_INT(deliver_bounce_recipient_count(b), 1);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "user@example.net");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "mailboxfull");
+    CHECK_STR(deliver_bounce_get_mta(b), "qmail");
+
+    /* auto-reply */
+    CHECK_INT(parse(b, "From: Away <away@example.org>\nAuto-Submitted: auto-replied\n"
+                       "Subject: Out of office\n\nBack on Monday.\n"),
+              DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_VACATION);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "vacation");
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "away@example.org");
+
+    /* feedback report */
+    CHECK_INT(parse(b, "From: fbl@isp.example\nContent-Type: multipart/report; "
+                       "report-type=feedback-report; boundary=q\n\n--q\nContent-Type: text/plain\n\n"
+                       "abuse report\n--q\nContent-Type: message/feedback-report\n\n"
+                       "Feedback-Type: abuse\nOriginal-Rcpt-To: <victim@isp.example>\n--q--\n"),
+              DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_FEEDBACK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "feedback");
+    CHECK_STR(deliver_bounce_get_feedback_type(b, 0), "abuse");
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "victim@isp.example");
+    CHECK_STR(deliver_finding_id(deliver_bounce_get_finding(b, 0)), "bounce.complaint");
+
+    /* not a bounce, and tiny inputs */
+    CHECK_INT(parse(b, "From: a@example.org\nSubject: hello\n\nlunch?\n"), DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_NONE);
+    CHECK_INT(deliver_bounce_recipient_count(b), 0);
+    CHECK_INT(deliver_bounce_parse(b, NULL, 0), DELIVER_OK);
+    CHECK_INT(deliver_bounce_parse(b, (const uint8_t *)"\r", 1), DELIVER_OK);
+    CHECK_INT(deliver_bounce_parse(b, NULL, 5), DELIVER_E_INVALID);
+    CHECK_INT(deliver_bounce_parse(NULL, (const uint8_t *)"x", 1), DELIVER_E_INVALID);
+    CHECK_INT(deliver_bounce_parse(b, (const uint8_t *)"x", DELIVER_BOUNCE_MAX_INPUT + 1u),
+              DELIVER_E_LIMIT);
+    CHECK(deliver_bounce_errmsg(b)[0] != '\0');
+
+    /* the bare reply classifier */
+    const char *r1 = "550 5.1.1 <a@example.com>: Recipient address rejected: User unknown";
+    CHECK_INT(deliver_bounce_parse_reply(b, r1, strlen(r1)), DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+    CHECK_INT(deliver_bounce_is_hard(b, 0), 1);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "a@example.com");
+    CHECK_STR(deliver_bounce_get_command(b, 0), "RCPT");
+    const char *r2 = "550-5.7.26 Unauthenticated email from example.jp is not accepted due to\r\n"
+                     "550 5.7.26 domain's DMARC policy.";
+    CHECK_INT(deliver_bounce_parse_reply(b, r2, strlen(r2)), DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "authfailure");
+    CHECK_STR(deliver_bounce_get_status(b, 0), "5.7.26");
+    CHECK_INT(deliver_bounce_is_hard(b, 0), 0);
+    const char *r3 = "452 4.2.2 Over quota";
+    CHECK_INT(deliver_bounce_parse_reply(b, r3, strlen(r3)), DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "mailboxfull");
+    CHECK_INT(deliver_bounce_parse_reply(b, "250 2.0.0 Ok: queued", 20), DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_DELIVERED);
+    CHECK_INT(deliver_bounce_parse_reply(b, "hello", 5), DELIVER_OK);
+    CHECK_INT(deliver_bounce_recipient_count(b), 0);
+    CHECK_INT(deliver_bounce_limit(DELIVER_BOUNCE_LIMIT_INPUT), DELIVER_BOUNCE_MAX_INPUT);
+    CHECK(deliver_bounce_limit(DELIVER_BOUNCE_LIMIT_MIME_DEPTH) > 0);
+    CHECK_INT(deliver_bounce_limit((deliver_bounce_limit_id)99), 0);
+
+    deliver_bounce_free(b);
+    deliver_bounce_free(NULL);
+    deliver_ctx_free(ctx);
+    return check_done("bounce");
+}

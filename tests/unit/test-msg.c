@@ -1,0 +1,106 @@
+/*
+ * Unit tests of lib/msg: header fields, folding, RFC 2047, canonical form, MIME.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "check.h"
+
+#include "msg/msg.h"
+
+static void test_headers(deliver_ctx *ctx)
+{
+    dlv_arena a;
+    dlv_arena_init(&a, ctx);
+    const char m[] = "From mbox line\r\nSubject: =?UTF-8?Q?caf=C3=A9?= =?ISO-8859-1?Q?_na=EFve?=\r\n"
+                     "X-Long: one\r\n\ttwo  three \r\nTO : a@example.com\r\n\r\nbody\r\n";
+    dlv_header h;
+    CHECK_INT(dlv_header_parse(&a, m, sizeof(m) - 1, &h), DELIVER_OK);
+    CHECK_INT(h.count, 3);
+    CHECK_STR(m + h.end, "body\r\n");
+    const dlv_field *f = dlv_header_find(&h, "x-long", 0);
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_STR(dlv_field_unfold(&a, f, NULL), "one\ttwo  three");
+        dlv_buf c;
+        dlv_buf_init(&c, ctx);
+        dlv_field_canon_relaxed(&c, f);
+        CHECK_STR(c.data, "x-long:one two three");
+        dlv_buf_free(&c);
+    }
+    f = dlv_header_find(&h, "subject", 0);
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_STR(dlv_field_decode(&a, f), "caf\xc3\xa9 na\xc3\xafve");
+    }
+    CHECK_STR(dlv_header_value(&a, &h, "to"), "a@example.com");
+    CHECK(dlv_header_find(&h, "to", 1) == NULL);
+    /* CR-only line ends and a body that starts without an empty line */
+    const char cr[] = "A: 1\r B\rnot a field\rrest";
+    CHECK_INT(dlv_header_parse(&a, cr, sizeof(cr) - 1, &h), DELIVER_OK);
+    CHECK_INT(h.count, 1);
+    CHECK_STR(dlv_header_value(&a, &h, "a"), "1 B");
+    CHECK(strncmp(cr + h.end, "not a field", 11) == 0);
+    dlv_arena_clear(&a);
+}
+
+static void test_params(void)
+{
+    char t[80], b[64];
+    const char v[] = " Multipart/Report; report-type=delivery-status;\r\n\tboundary=\"a;b \\\"c\"";
+    dlv_mime_type(v, sizeof(v) - 1, t, sizeof(t));
+    CHECK_STR(t, "multipart/report");
+    CHECK(dlv_mime_param(v, sizeof(v) - 1, "BOUNDARY", b, sizeof(b)));
+    CHECK_STR(b, "a;b \"c");
+    CHECK(dlv_mime_param(v, sizeof(v) - 1, "report-type", b, sizeof(b)));
+    CHECK_STR(b, "delivery-status");
+    CHECK(!dlv_mime_param(v, sizeof(v) - 1, "charset", b, sizeof(b)));
+    dlv_mime_type("text", 4, t, sizeof(t));
+    CHECK_STR(t, "");
+}
+
+static void test_mime(deliver_ctx *ctx)
+{
+    dlv_arena a;
+    dlv_arena_init(&a, ctx);
+    dlv_mime m;
+    dlv_mime_init(&m, ctx);
+    const char msg[] = "Content-Type: multipart/report; boundary=XX\n\npreamble\n--XX\n"
+                       "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n"
+                       "--XX\nContent-Type: message/rfc822\n\nTo: x@example.org\n\nhi\n"
+                       "--XX\nContent-Transfer-Encoding: quoted-printable\n\nsoft=\nbreak=3D\n--XX--\n";
+    CHECK_INT(dlv_mime_parse(&m, &a, msg, sizeof(msg) - 1), DELIVER_OK);
+    CHECK_INT(m.count, 5);
+    if (m.count == 5) {
+        CHECK_STR(m.parts[1].type, "text/plain");
+        CHECK_INT(m.parts[1].data_len, 5);
+        CHECK(memcmp(m.parts[1].data, "hello", 5) == 0);
+        CHECK_STR(m.parts[2].type, "message/rfc822");
+        CHECK_INT(m.parts[3].in_message, 1);
+        CHECK_STR(dlv_header_value(&a, &m.parts[3].hdr, "to"), "x@example.org");
+        CHECK_STR(m.parts[4].data, "softbreak=");
+        CHECK_INT(m.parts[4].depth, 1);
+    }
+    /* depth limit: no recursion, no failure */
+    dlv_buf deep;
+    dlv_buf_init(&deep, ctx);
+    dlv_buf_puts(&deep, "Content-Type: multipart/mixed; boundary=b0\n\n");
+    for (int i = 1; i < 100; i++) {
+        dlv_buf_printf(&deep, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i - 1, i);
+    }
+    CHECK_INT(dlv_mime_parse(&m, &a, deep.data, deep.len), DELIVER_OK);
+    CHECK(m.truncated);
+    CHECK(m.count <= DLV_MSG_MAX_DEPTH + 1);
+    dlv_buf_free(&deep);
+    dlv_mime_free(&m);
+    dlv_arena_clear(&a);
+}
+
+int main(void)
+{
+    deliver_ctx *ctx = NULL;
+    CHECK_INT(deliver_ctx_new(&ctx), DELIVER_OK);
+    test_headers(ctx);
+    test_params();
+    test_mime(ctx);
+    deliver_ctx_free(ctx);
+    return check_done("msg");
+}
