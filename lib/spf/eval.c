@@ -419,6 +419,7 @@ static void fail_check(deliver_spf *s, deliver_spf_result r, const char *id, con
     }
     s->nframes = 1;
     s->frames[0].redirected = 0;
+    s->mechanism = NULL;
     finish_frame(s, r);
 }
 
@@ -506,7 +507,10 @@ static void match(deliver_spf *s, frame *f)
     if (te) {
         te->outcome = DELIVER_SPF_TERM_MATCH;
     }
-    s->mechanism = dlv_arena_strndup(&s->arena, f->text + t->offset, t->len);
+    if (s->nframes == 1) {
+        /* in an include the deciding term is the include itself (set by finish_frame) */
+        s->mechanism = dlv_arena_strndup(&s->arena, f->text + t->offset, t->len);
+    }
     finish_frame(s, t->qualifier == '-'   ? DELIVER_SPF_FAIL
                     : t->qualifier == '~' ? DELIVER_SPF_SOFTFAIL
                     : t->qualifier == '?' ? DELIVER_SPF_NEUTRAL
@@ -1159,6 +1163,28 @@ static void put_value(dlv_buf *b, const char *v)
     dlv_buf_putc(b, '"');
 }
 
+/* An Authentication-Results property value (RFC 8601 pvalue): local-part@domain as it is
+ * when the local part is a dot-atom, else a quoted-string. */
+static void put_pvalue(dlv_buf *b, const char *v)
+{
+    const char *at = strrchr(v, '@');
+    if (at && at != v) {
+        char local[300];
+        snprintf(local, sizeof(local), "%.*s", (int)(at - v), v);
+        dlv_buf tmp;
+        dlv_buf_init(&tmp, b->ctx);
+        put_value(&tmp, local);
+        int atom = !tmp.failed && tmp.data && tmp.data[0] != '"' && !strchr(at + 1, '"') &&
+                   !strchr(at + 1, ' ');
+        dlv_buf_free(&tmp);
+        if (atom) {
+            dlv_buf_puts(b, v);
+            return;
+        }
+    }
+    put_value(b, v);
+}
+
 /* Comment text: parentheses and backslashes escaped, control characters dropped. */
 static void put_comment_text(dlv_buf *b, const char *v)
 {
@@ -1241,7 +1267,7 @@ static void make_headers(deliver_spf *s)
         put_value(a, s->helo);
     } else {
         dlv_buf_puts(a, " smtp.mailfrom=");
-        put_value(a, s->sender);
+        put_pvalue(a, s->sender);
     }
 }
 
