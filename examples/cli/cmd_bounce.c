@@ -42,6 +42,8 @@ static void out_str(json *j, const char *key, const char *v)
     }
 }
 
+static int report(cli *c, deliver_bounce *b, const char *name);
+
 static int one(cli *c, deliver_bounce *b, const char *name, FILE *f)
 {
     size_t len = 0;
@@ -57,6 +59,23 @@ static int one(cli *c, deliver_bounce *b, const char *name, FILE *f)
                                                                : deliver_strerror(st));
         return CLI_FAILED;
     }
+    return report(c, b, name);
+}
+
+/* A bare SMTP reply (--reply TEXT), classified with the same rules as a bounce. */
+static int reply(cli *c, deliver_bounce *b, const char *text)
+{
+    deliver_status st = deliver_bounce_parse_reply(b, text, strlen(text));
+    if (st < 0) {
+        cli_error(c, "--reply: %s", *deliver_bounce_errmsg(b) ? deliver_bounce_errmsg(b)
+                                                             : deliver_strerror(st));
+        return CLI_FAILED;
+    }
+    return report(c, b, "-");
+}
+
+static int report(cli *c, deliver_bounce *b, const char *name)
+{
     size_t n = deliver_bounce_recipient_count(b);
     if (n == 0) {
         if (c->json) {
@@ -158,13 +177,31 @@ int cmd_bounce(cli *c, int argc, char **argv)
         cli_error(c, "%s", deliver_strerror(st));
         return CLI_FAILED;
     }
-    int rc = CLI_OK;
-    if (argc == 0) {
-        rc = path(c, b, "-");
-    }
+    int rc = CLI_OK, operands = 0;
+    /* --reply TEXT (repeatable) classifies a bare SMTP reply instead of a message */
     for (int i = 0; i < argc; i++) {
-        int r = path(c, b, argv[i]);
-        rc = r > rc ? r : rc;
+        if (strcmp(argv[i], "--reply") == 0) {
+            if (i + 1 >= argc) {
+                cli_error(c, "--reply needs the text of an SMTP reply");
+                deliver_bounce_free(b);
+                return CLI_USAGE;
+            }
+            i++;
+            operands++;
+            int r = reply(c, b, argv[i]);
+            rc = r > rc ? r : rc;
+        } else if (strncmp(argv[i], "--reply=", 8) == 0) {
+            operands++;
+            int r = reply(c, b, argv[i] + 8);
+            rc = r > rc ? r : rc;
+        } else {
+            operands++;
+            int r = path(c, b, argv[i]);
+            rc = r > rc ? r : rc;
+        }
+    }
+    if (operands == 0) {
+        rc = path(c, b, "-");
     }
     deliver_bounce_free(b);
     return rc;

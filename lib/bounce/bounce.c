@@ -14,7 +14,7 @@
 #define MAX_RECIPIENTS 1000     /* recipients kept per message */
 #define MAX_REPLY 65536         /* octets of a bare SMTP reply */
 #define MAX_DIAG 2000           /* octets of a diagnostic kept per recipient */
-#define MAX_HITS 256            /* needle hits kept per scan */
+#define MAX_FORMAT 32           /* outright-deciding phrase hits kept per scan */
 
 typedef struct rcpt {
     char *addr;
@@ -327,6 +327,8 @@ typedef struct scan {
     int family;                 /* first family hit */
     size_t end_at;              /* first end marker start (SIZE_MAX none) */
     int bounce, vacation;
+    size_t nformat;             /* N_FORMAT hits (needle indexes, first MAX_FORMAT) */
+    uint32_t format[MAX_FORMAT];
 } scan;
 
 static void on_hit(size_t k, size_t end, void *ud)
@@ -358,6 +360,11 @@ static void on_hit(size_t k, size_t end, void *ud)
     case N_VACATION:
         sc->vacation = 1;
         break;
+    case N_FORMAT:
+        if (sc->nformat < MAX_FORMAT) {
+            sc->format[sc->nformat++] = (uint32_t)k;
+        }
+        break;
     default:
         break;
     }
@@ -373,11 +380,29 @@ static void run_scan(const deliver_bounce *b, const char *s, size_t n, scan *sc)
     }
 }
 
-/* Which reasons' phrases occur in s[0..n); bit r set for reason r. */
-static uint64_t text_hits(const deliver_bounce *b, const char *s, size_t n)
+/* Which reasons' phrases occur in s[0..n); bit r set for reason r. When fmt is given, it
+ * receives the reason of the first (highest priority) outright phrase whose scope is one of
+ * scopes[0..nscopes), R_NONE if none. */
+static uint64_t text_hits(const deliver_bounce *b, const char *s, size_t n, const int *scopes,
+                          size_t nscopes, dlv_reason *fmt, int *fmt_scope)
 {
     scan sc;
     run_scan(b, s, n, &sc);
+    if (fmt) {
+        uint32_t best = UINT32_MAX;
+        for (size_t i = 0; i < sc.nformat; i++) {
+            const dlv_needle *nd = &dlv_bounce_needles[sc.format[i]];
+            int ok = nd->scope == S_ANY;
+            for (size_t k = 0; k < nscopes && !ok; k++) {
+                ok = scopes[k] && nd->scope == scopes[k];
+            }
+            if (ok && sc.format[i] < best) {
+                best = sc.format[i];
+            }
+        }
+        *fmt = best == UINT32_MAX ? R_NONE : (dlv_reason)dlv_bounce_needles[best].id;
+        *fmt_scope = best == UINT32_MAX ? 0 : dlv_bounce_needles[best].scope;
+    }
     uint64_t h = 0;
     for (int r = 1; r < R_COUNT; r++) {
         if (sc.reason_end[r]) {
@@ -450,8 +475,8 @@ static dlv_reason first_pass(const rcpt *r, dlv_reason sr, uint64_t hits)
             } else if (sr == R_FILTERED) {
                 yes = cmd_is(r, "RCPT") && HIT(R);
             } else {
-                /* a text layout that does not name the command: the usual RCPT stage */
-                yes = (cmd_is(r, "RCPT") || !r->command || !r->command[0]) && HIT(R);
+                yes = cmd_is(r, "RCPT") && HIT(R);
+
             }
             break;
         case R_FILTERED:
@@ -460,7 +485,7 @@ static dlv_reason first_pass(const rcpt *r, dlv_reason sr, uint64_t hits)
             } else if (sr == R_FILTERED) {
                 yes = HIT(R_USERUNKNOWN) || HIT(R_FILTERED);
             } else if (!r->command || !r->command[0]) {
-                yes = HIT(R_FILTERED);
+                yes = HIT(R_FILTERED) || HIT(R_USERUNKNOWN);
             } else {
                 yes = !cmd_is(r, "CONN HELO MAIL RCPT") && (HIT(R_FILTERED) || HIT(R_USERUNKNOWN));
             }
@@ -552,6 +577,12 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if ((!r->command || !r->command[0]) && r->tdiag) {
         r->command = find_command(r->tdiag, strlen(r->tdiag));
     }
+    dlv_reason forced, fallback;
+    const char *defcmd;
+    dlv_family_defaults(b->family, &forced, &fallback, &defcmd);
+    if ((!r->command || !r->command[0]) && defcmd[0]) {
+        r->command = defcmd;
+    }
     const char *act = r->action ? r->action : "";
     if (strcmp(act, "delivered") == 0 || strcmp(act, "relayed") == 0 ||
         strcmp(act, "expanded") == 0 || r->status[0] == '2') {
@@ -559,9 +590,32 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
         snprintf(r->decided, sizeof(r->decided), "dsn-action");
         return;
     }
-    uint64_t hits = text_hits(b, d, dn);
+    int scopes[3];
+    scopes[0] = b->family;
+    scopes[1] = dlv_host_scope(r->rmta);
+    const char *at = r->addr ? strrchr(r->addr, '@') : NULL;
+    scopes[2] = at ? dlv_host_scope(at + 1) : 0;
+    dlv_reason fmt = R_NONE;
+    int fmt_scope = 0;
+    uint64_t hits;
     if (!dn && extra) {
-        hits = text_hits(b, extra, extra_len);
+        hits = text_hits(b, extra, extra_len, scopes, 3, &fmt, &fmt_scope);
+    } else {
+        hits = text_hits(b, d, dn, scopes, 3, &fmt, &fmt_scope);
+    }
+    if (fmt == R_NONE && forced != R_NONE) {
+        r->reason = forced;
+        snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_family_names[b->family]);
+        return;
+    }
+    if (fmt != R_NONE) {
+        r->reason = fmt;
+        if (fmt_scope >= S_RHOST_FIRST) {
+            snprintf(r->decided, sizeof(r->decided), "rhost:%s", dlv_reason_name(fmt));
+        } else {
+            snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_reason_name(fmt));
+        }
+        return;
     }
     dlv_reason sr = generic_status(r->status) ? R_NONE : dlv_status_reason(r->status);
     dlv_reason R = first_pass(r, sr, hits);
@@ -590,6 +644,9 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if (strcmp(act, "delayed") == 0) {
         r->reason = R_EXPIRED;
         snprintf(r->decided, sizeof(r->decided), "dsn-action");
+    } else if (fallback != R_NONE) {
+        r->reason = fallback;
+        snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_family_names[b->family]);
     } else if (dn > 0) {
         r->reason = R_ONHOLD;
         snprintf(r->decided, sizeof(r->decided), "none");
@@ -831,6 +888,11 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
         }
         if (!found && !header_like(l, ln)) {
             size_t j = 0;
+            /* a leading reply code ("554 <a@b>... Remote protocol error") */
+            if (ln > 4 && (l[0] == '4' || l[0] == '5') && is_digit((unsigned char)l[1]) &&
+                is_digit((unsigned char)l[2]) && (l[3] == ' ' || l[3] == '-')) {
+                j = 4;
+            }
             while (j < ln && (l[j] == ' ' || l[j] == '\t' || l[j] == '>' || l[j] == '*' ||
                               l[j] == '-' || l[j] == '<' || l[j] == '"' || l[j] == '\'')) {
                 j++;
@@ -844,6 +906,16 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
                 }
             }
         }
+        if (found && cur && !cur->diag && lstart >= 15) {
+            /* "<a@b> (expanded from\n <alias@c>): ..." names the alias, not a recipient */
+            size_t e = lstart;
+            while (e > 0 && is_space((unsigned char)t[e - 1])) {
+                e--;
+            }
+            if (e >= 13 && ifind(t + e - 13, 13, "expanded from") == 0) {
+                continue;
+            }
+        }
         if (found) {
             char *ad = addr_dup(a, l + as, ae - as);
             if (!ad) {
@@ -852,14 +924,17 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
             if (exclude && addr_eq(ad, exclude)) {
                 continue;
             }
-            if (cur && !cur->diag) {
-                cur->diag = fold(a, t + diag_start, lstart - diag_start, MAX_DIAG);
-            }
             rcpt *ex = NULL;
             for (size_t i = first; i < b->n; i++) {
                 if (addr_eq(b->r[i].addr, ad)) {
                     ex = &b->r[i];
                 }
+            }
+            if (ex && ex == cur && !cur->diag) {
+                continue; /* the same recipient again: its text goes on */
+            }
+            if (cur && !cur->diag) {
+                cur->diag = fold(a, t + diag_start, lstart - diag_start, MAX_DIAG);
             }
             if (ex) {
                 cur = ex->diag && ex->diag[0] ? NULL : ex;
@@ -1006,6 +1081,145 @@ static int original_headers(deliver_bounce *b, const char *after, size_t after_l
     return 0;
 }
 
+/* ---- Amazon SES notifications (JSON, possibly inside an SNS envelope) ---- */
+
+/* The string value of "key":"..." at or after from in j[0..n) (unescaped JSON, see below),
+ * before `limit`; into the arena; NULL when absent. */
+static char *json_str(dlv_arena *a, const char *j, size_t n, size_t from, size_t limit,
+                      const char *key, size_t *at)
+{
+    char pat[48];
+    int pl = snprintf(pat, sizeof(pat), "\"%s\":", key);
+    if (pl <= 0 || (size_t)pl >= sizeof(pat) || limit > n) {
+        return NULL;
+    }
+    for (size_t i = from; i + (size_t)pl < limit; i++) {
+        if (j[i] != '"' || memcmp(j + i, pat, (size_t)pl) != 0) {
+            continue;
+        }
+        size_t k = i + (size_t)pl;
+        while (k < limit && j[k] == ' ') {
+            k++;
+        }
+        if (k >= limit || j[k] != '"') {
+            return NULL;
+        }
+        size_t e = ++k;
+        while (e < limit && j[e] != '"') {
+            e++;
+        }
+        if (at) {
+            *at = e;
+        }
+        return dlv_arena_strndup(a, j + k, e - k);
+    }
+    return NULL;
+}
+
+/* A JSON notification of Amazon SES (bounce, complaint or delivery): recipients added. */
+static size_t parse_ses_json(deliver_bounce *b, const char *s, size_t n)
+{
+    dlv_arena *a = &b->arena;
+    const char *p = memchr(s, '{', n);
+    if (!p) {
+        return 0;
+    }
+    /* unescape \" (an SNS envelope quotes the SES message) and drop line ends */
+    char *j = dlv_arena_alloc(a, n + 1);
+    if (!j) {
+        return 0;
+    }
+    size_t m = 0;
+    for (size_t i = (size_t)(p - s); i < n; i++) {
+        if ((s[i] == '\\' && i + 1 < n && s[i + 1] == '"') || s[i] == '\n') {
+            continue;
+        }
+        j[m++] = s[i];
+    }
+    j[m] = '\0';
+    char *type = json_str(a, j, m, 0, m, "notificationType", NULL);
+    if (!type) {
+        return 0;
+    }
+    size_t added = 0, pos = 0;
+    if (strcmp(type, "Bounce") == 0 || strcmp(type, "Complaint") == 0) {
+        int fb = type[0] == 'C';
+        char *btype = json_str(a, j, m, 0, m, "bounceType", NULL);
+        char *ftype = fb ? json_str(a, j, m, 0, m, "complaintFeedbackType", NULL) : NULL;
+        /* each recipient object: its fields run to the next emailAddress */
+        size_t e;
+        char *addr;
+        while (added < MAX_RECIPIENTS &&
+               (addr = json_str(a, j, m, pos, m, "emailAddress", &e)) != NULL) {
+            size_t next = m, ne;
+            if (json_str(a, j, m, e, m, "emailAddress", &ne)) {
+                next = ne;
+            }
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                break;
+            }
+            added++;
+            r->addr = addr_dup(a, addr, strlen(addr));
+            if (fb) {
+                r->reason = R_FEEDBACK;
+                r->ftype = ftype ? ftype : (char *)"";
+                r->action = "";
+                snprintf(r->decided, sizeof(r->decided), "arf");
+            } else {
+                char *act = json_str(a, j, m, e, next, "action", NULL);
+                char *st = json_str(a, j, m, e, next, "status", NULL);
+                char *dc = json_str(a, j, m, e, next, "diagnosticCode", NULL);
+                r->action = act ? act : "failed";
+                if (st) {
+                    find_status(st, strlen(st), r->status);
+                }
+                if (dc) {
+                    const char *d = after_type(dc);
+                    r->diag = fold(a, d, strlen(d), MAX_DIAG);
+                }
+                if (btype && strcmp(btype, "Transient") == 0 && !r->status[0]) {
+                    memcpy(r->status, "4.0.0", 6);
+                }
+            }
+            pos = e;
+        }
+        if (added) {
+            b->kind = fb ? DELIVER_BOUNCE_FEEDBACK : DELIVER_BOUNCE_FAILURE;
+        }
+    } else if (strcmp(type, "Delivery") == 0) {
+        const char *rp = strstr(j, "\"recipients\":[");
+        if (!rp) {
+            return 0;
+        }
+        size_t i = (size_t)(rp - j) + 14;
+        /* a list of strings up to "]" */
+        while (i < m && j[i] != ']' && added < MAX_RECIPIENTS) {
+            if (j[i] != '"') {
+                i++;
+                continue;
+            }
+            size_t e = ++i;
+            while (e < m && j[e] != '"') {
+                e++;
+            }
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                break;
+            }
+            added++;
+            r->addr = addr_dup(a, j + i, e - i);
+            r->action = "delivered";
+            memcpy(r->status, "2.6.0", 6);
+            i = e + 1;
+        }
+        if (added) {
+            b->kind = DELIVER_BOUNCE_DELIVERED;
+        }
+    }
+    return added;
+}
+
 static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
 {
     dlv_arena *a = &b->arena;
@@ -1033,29 +1247,85 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         if (dlv_header_parse(a, fb->data, fb->data_len, &fh) < 0) {
             return DELIVER_E_NOMEM;
         }
+        char *ftype = dlv_header_value(a, &fh, "feedback-type");
+        char *srcip = dlv_header_value(a, &fh, "source-ip");
+        const dlv_part *tp = first_part(m, "text/plain");
+        char *fdiag = tp ? fold(a, tp->data, tp->data_len, MAX_DIAG) : NULL;
+        /* the recipients: every Original-Rcpt-To, else Removal-Recipient, else every address
+         * of the reported message's To:, else one without an address */
+        char *addrs[64];
+        size_t na = 0;
+        static const char *const fields[] = {"original-rcpt-to", "removal-recipient"};
+        for (size_t fi = 0; fi < 2 && na == 0; fi++) {
+            for (size_t k = 0; k < 64 && na < 64; k++) {
+                const dlv_field *f = dlv_header_find(&fh, fields[fi], k);
+                if (!f) {
+                    break;
+                }
+                size_t as, ae;
+                if (find_addr(f->value, f->value_len, 0, &as, &ae)) {
+                    addrs[na++] = addr_dup(a, f->value + as, ae - as);
+                }
+            }
+        }
         dlv_header oh;
-        char *to = header_addr(a, &fh, "original-rcpt-to");
-        if (!to) {
-            to = header_addr(a, &fh, "removal-recipient");
+        if (na == 0 && original_headers(b, NULL, 0, &oh)) {
+            char *tolist = dlv_header_value(a, &oh, "to");
+            size_t tl = tolist ? strlen(tolist) : 0, tpos = 0, as, ae;
+            /* bounded: tpos grows with every address */
+            while (na < 64 && tolist && find_addr(tolist, tl, tpos, &as, &ae)) {
+                addrs[na++] = addr_dup(a, tolist + as, ae - as);
+                tpos = ae;
+            }
         }
-        if (!to && original_headers(b, NULL, 0, &oh)) {
-            to = header_addr(a, &oh, "to");
+        if (na == 0) {
+            addrs[na++] = "";
         }
-        rcpt *r = add_rcpt(b);
-        if (!r) {
+        for (size_t k = 0; k < na; k++) {
+            if (!addrs[k] || (addrs[k][0] && find_rcpt(b, addrs[k]))) {
+                continue;
+            }
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                break;
+            }
+            r->addr = addrs[k];
+            r->ftype = ftype;
+            r->reason = R_FEEDBACK;
+            r->action = "";
+            r->rmta = srcip;
+            r->diag = fdiag;
+            snprintf(r->decided, sizeof(r->decided), "arf");
+        }
+        if (b->n == 0) {
             return DELIVER_E_NOMEM;
         }
-        r->addr = to ? to : (char *)"";
-        r->ftype = dlv_header_value(a, &fh, "feedback-type");
-        r->reason = R_FEEDBACK;
-        r->action = "";
-        r->rmta = dlv_header_value(a, &fh, "source-ip");
-        const dlv_part *tp = first_part(m, "text/plain");
-        r->diag = tp ? fold(a, tp->data, tp->data_len, MAX_DIAG) : NULL;
-        snprintf(r->decided, sizeof(r->decided), "arf");
         b->kind = DELIVER_BOUNCE_FEEDBACK;
         b->family = dlv_family_find("ARF");
         return DELIVER_OK;
+    }
+
+    /* ---- Amazon SES JSON notifications ---- */
+    {
+        const dlv_part *jp = &m->parts[m->count > 1 ? 1 : 0];
+        const dlv_part *p0 = &m->parts[0];
+        const dlv_part *cand = strcmp(p0->type, "text/plain") == 0 ? p0 : jp;
+        if (cand->data && cand->data_len > 0 && cand->data_len < 262144 &&
+            ifind(cand->data, cand->data_len > 4096 ? 4096 : cand->data_len,
+                  "notificationtype") >= 0) {
+            size_t before = b->n;
+            if (parse_ses_json(b, cand->data, cand->data_len) > 0) {
+                b->family = dlv_family_find("AmazonSES");
+                for (size_t i = before; i < b->n; i++) {
+                    rcpt *r = &b->r[i];
+                    if (r->reason != R_FEEDBACK) {
+                        decide(b, r, NULL, 0);
+                        set_hard(r);
+                    }
+                }
+                return DELIVER_OK;
+            }
+        }
     }
 
     /* ---- the human-readable error text ---- */

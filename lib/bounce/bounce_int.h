@@ -31,12 +31,35 @@ enum {
     N_FAMILY = 2,  /* marks the layout of an MTA family in the bounce text: id = family */
     N_END = 3,     /* the error text stops here (the returned message follows) */
     N_BOUNCE = 4,  /* a sign that a message is a bounce (subject, sender or body) */
-    N_VACATION = 5 /* a sign of an auto-reply (subject) */
+    N_VACATION = 5, /* a sign of an auto-reply (subject) */
+    N_FORMAT = 6    /* a phrase that decides the reason outright (id = reason) where its
+                       scope applies: an MTA family's own wording, or a remote host's */
 };
+
+/* Scopes of N_FORMAT needles: 0 any, 1..dlv_family_count-1 an MTA family (the reporting
+ * side), S_RHOST_FIRST.. a remote host's rule set (the receiving side, found from the remote
+ * MTA's name or the recipient's domain by dlv_host_scope()). */
+enum {
+    S_ANY = 0,
+    S_RHOST_FIRST = 100,
+    S_GOOGLE = 100, S_MICROSOFT, S_FRANCEPTT, S_COX, S_TENCENT, S_NTTDOCOMO, S_MIMECAST,
+    S_MESSAGELABS, S_GODADDY, S_SPECTRUM, S_ZOHO, S_AOL, S_FACEBOOK, S_YAHOOINC, S_APPLE,
+    S_KDDI, S_IUA,
+    S_RHOST_END
+};
+
+/* A family's default reason (forced: always; fallback: when nothing else matched) and SMTP
+ * command (when the text names none). R_NONE / "" when it has none. */
+void dlv_family_defaults(int family, dlv_reason *forced, dlv_reason *fallback,
+                         const char **command);
+
+/* The remote-host rule set for a host name or a mail domain (suffix match); 0 none. */
+int dlv_host_scope(const char *host);
 
 typedef struct dlv_needle {
     uint8_t kind;
     uint8_t id;
+    uint8_t scope;    /* N_FORMAT only: where the phrase applies (S_ANY, a family, a host set) */
     const char *text; /* lower case; one space stands for any run of white space */
 } dlv_needle;
 

@@ -91,11 +91,12 @@ enum {
     F_GOOGLEWORKSPACE, F_RFC3464, F_RFC3834, F_ARF
 };
 
-#define RS(r, t) {N_REASON, (uint8_t)(r), (t)}
-#define FM(f, t) {N_FAMILY, (uint8_t)(f), (t)}
-#define END(t) {N_END, 0, (t)}
-#define BNC(t) {N_BOUNCE, 0, (t)}
-#define VAC(t) {N_VACATION, 0, (t)}
+#define RS(r, t) {N_REASON, (uint8_t)(r), 0, (t)}
+#define FM(f, t) {N_FAMILY, (uint8_t)(f), 0, (t)}
+#define END(t) {N_END, 0, 0, (t)}
+#define BNC(t) {N_BOUNCE, 0, 0, (t)}
+#define VAC(t) {N_VACATION, 0, 0, (t)}
+#define FR(s, r, t) {N_FORMAT, (uint8_t)(r), (uint8_t)(s), (t)}
 
 const dlv_needle dlv_bounce_needles[] = {
     /* ---- reasons: authentication (SPF, DKIM, DMARC) ---- */
@@ -216,7 +217,7 @@ const dlv_needle dlv_bounce_needles[] = {
     RS(R_SUSPEND, "mailbox is disabled"), RS(R_SUSPEND, "is inactive"),
     RS(R_SUSPEND, "account inactive"), RS(R_SUSPEND, "account is inactive"),
     RS(R_SUSPEND, "suspended"), RS(R_SUSPEND, "not active"), RS(R_SUSPEND, "deactivated"),
-    RS(R_SUSPEND, "mailbox unavailable"), RS(R_SUSPEND, "mailbox currently suspended"),
+    RS(R_USERUNKNOWN, "mailbox unavailable"), RS(R_SUSPEND, "mailbox currently suspended"),
     RS(R_SUSPEND, "has been frozen"), RS(R_SUSPEND, "account has been locked"),
     RS(R_SUSPEND, "is disabled"), RS(R_SUSPEND, "mailbox is inactive"),
     RS(R_SUSPEND, "email account that you tried to reach is disabled"),
@@ -257,7 +258,7 @@ const dlv_needle dlv_bounce_needles[] = {
     RS(R_USERUNKNOWN, "no account"), RS(R_USERUNKNOWN, "doesn't have a"),
     RS(R_USERUNKNOWN, "does not have an account"), RS(R_USERUNKNOWN, "unknown or illegal alias"),
     RS(R_USERUNKNOWN, "not a known user"), RS(R_USERUNKNOWN, "no mail box"),
-    RS(R_USERUNKNOWN, "invalid mail address"), RS(R_USERUNKNOWN, "address rejected"),
+    RS(R_USERUNKNOWN, "invalid mail address"), RS(R_USERUNKNOWN, "recipient address rejected."),
     RS(R_USERUNKNOWN, "sorry, no mailbox here"), RS(R_USERUNKNOWN, "unknown or invalid"),
     RS(R_USERUNKNOWN, "user not exist"), RS(R_USERUNKNOWN, "no user"),
     RS(R_USERUNKNOWN, "illegal alias"), RS(R_USERUNKNOWN, "mailbox is unavailable"),
@@ -279,7 +280,7 @@ const dlv_needle dlv_bounce_needles[] = {
     RS(R_HOSTUNKNOWN, "illegal host/domain"), RS(R_HOSTUNKNOWN, "name server timeout"),
     RS(R_HOSTUNKNOWN, "domain is not found"), RS(R_HOSTUNKNOWN, "invalid domain"),
     RS(R_HOSTUNKNOWN, "domain must exist"), RS(R_HOSTUNKNOWN, "nxdomain"),
-    RS(R_HOSTUNKNOWN, "no route to host"), RS(R_HOSTUNKNOWN, "domain lookup failed"),
+    RS(R_NETWORKERROR, "no route to host"), RS(R_HOSTUNKNOWN, "domain lookup failed"),
     RS(R_HOSTUNKNOWN, "recipient domain"), RS(R_HOSTUNKNOWN, "dns error"),
     RS(R_HOSTUNKNOWN, "no dns"), RS(R_HOSTUNKNOWN, "not a valid domain"),
     RS(R_HOSTUNKNOWN, "mail for this domain"), RS(R_HOSTUNKNOWN, "unknown mail domain"),
@@ -388,7 +389,7 @@ const dlv_needle dlv_bounce_needles[] = {
     RS(R_NETWORKERROR, "mail loop"), RS(R_NETWORKERROR, "loop detected"),
     RS(R_NETWORKERROR, "routing loop"), RS(R_NETWORKERROR, "too many hops"),
     RS(R_NETWORKERROR, "hop count exceeded"), RS(R_NETWORKERROR, "loops back to myself"),
-    RS(R_NETWORKERROR, "connection timed out"), RS(R_NETWORKERROR, "timed out"),
+    RS(R_EXPIRED, "connection timed out"), RS(R_EXPIRED, "operation timed out"),
     RS(R_NETWORKERROR, "network error"), RS(R_NETWORKERROR, "network is unreachable"),
     RS(R_NETWORKERROR, "connection reset"), RS(R_NETWORKERROR, "lost connection"),
     RS(R_NETWORKERROR, "connection dropped"), RS(R_NETWORKERROR, "could not connect"),
@@ -406,6 +407,145 @@ const dlv_needle dlv_bounce_needles[] = {
     RS(R_SYSTEMERROR, "local problem"), RS(R_SYSTEMERROR, "requested action aborted"),
     /* ---- suppressed by the sender's ESP ---- */
     RS(R_SUPPRESSED, "suppression list"), RS(R_SUPPRESSED, "onaccountsuppressionlist"),
+
+    /* ---- phrases that decide outright: an MTA's own wording (scope: its family, or any)
+     *      and a remote host's codes (scope: its rule set). Earlier rows win. ---- */
+    FR(S_ANY, R_USERUNKNOWN, "recipient name is not recognized"),
+    FR(S_ANY, R_USERUNKNOWN, "not listed in domino directory"),
+    FR(S_ANY, R_USERUNKNOWN, "not listed in public name & address book"),
+    FR(S_ANY, R_USERUNKNOWN, "recipientnotfound"),
+    FR(S_ANY, R_USERUNKNOWN, "recipient not found by smtp address lookup"),
+    FR(S_ANY, R_USERUNKNOWN, "found at the destination domain"),
+    FR(S_ANY, R_USERUNKNOWN, "no valid recipients for this mm"),
+    FR(S_ANY, R_USERUNKNOWN, "dd this user doesn't have a"),
+    FR(S_ANY, R_USERUNKNOWN, "invalid recipient. lpn007_416"),
+    FR(F_IMAILSERVER, R_USERUNKNOWN, "unknown user:"),
+    FR(S_ANY, R_BLOCKED, "refused to talk to me"),
+    FR(S_ANY, R_NOTACCEPT, "doesn't receive email according to"),
+    FR(S_ANY, R_NOTACCEPT, "indicated no smtp service"),
+    FR(S_ANY, R_NOTACCEPT, "no mx found for domain"),
+    FR(S_ANY, R_NOTACCEPT, "no mx record found for domain"),
+    FR(S_ANY, R_NOTACCEPT, "couldn't find a mail exchanger or ip address"),
+    FR(S_ANY, R_NETWORKERROR, "message expired, dns query failed"),
+    FR(S_ANY, R_EXPIRED, "message expired, connection refused"),
+    FR(S_ANY, R_EXPIRED, "did not accept our requests to connect"),
+    FR(S_ANY, R_EXPIRED, "could not find a gateway for"),
+    FR(F_QMAIL, R_NETWORKERROR, "wasn't able to establish an smtp connection"),
+    FR(F_X2, R_EXPIRED, "in the queue too long"),
+    FR(S_ANY, R_SUSPEND, "temporary locked"), FR(S_ANY, R_SUSPEND, "account is locked"),
+    FR(S_ANY, R_SUSPEND, "mailbox is frozen"),
+    FR(S_ANY, R_USERUNKNOWN, "remote server returned unknown recipient"),
+    FR(S_ANY, R_USERUNKNOWN, "requested action not taken: mailbox unavailable"),
+    FR(S_ANY, R_USERUNKNOWN, "(and other recipients in the same domain)"),
+    /* Gmail's relay reports name the SMTP state of the failure */
+    FR(F_GMAIL, R_SYSTEMERROR, "(state 6)"), FR(F_GMAIL, R_SYSTEMERROR, "(state 8)"),
+    FR(F_GMAIL, R_SYSTEMERROR, "(state 9)"), FR(F_GMAIL, R_NORELAYING, "(state 12)"),
+    FR(F_GMAIL, R_BLOCKED, "(state 13)"),
+    FR(F_GMAIL, R_FILTERED, "(state 15)"), FR(F_GMAIL, R_FILTERED, "(state 17)"),
+    FR(F_GMAIL, R_FILTERED, "(state 18)"),
+    FR(F_ZOHO, R_FILTERED, "requested action not taken: mailbox unavailable"),
+    FR(S_ANY, R_NOTCOMPLIANTRFC, "duplicate header"),
+    FR(S_ANY, R_REJECTED, "addresses rejected : access denied"),
+    FR(S_ANY, R_USERUNKNOWN, "recipient address rejected: access denied"),
+    FR(S_ANY, R_BLOCKED, "banned sending ip"),
+    FR(S_ANY, R_SECURITYERROR, "5.7.515"),
+    FR(S_ANY, R_SECURITYERROR, "unauthenticated senders not allowed"),
+    FR(S_ANY, R_REJECTED, "can't determine purported responsible address"),
+    FR(S_ANY, R_REJECTED, "unroutable sender"),
+    FR(S_ANY, R_REJECTED, "sender was rejected"),
+    FR(S_ANY, R_REJECTED, "address that has been blacklisted"),
+    FR(S_ANY, R_BLOCKED, "my name was rejected"),
+    FR(S_ANY, R_BLOCKED, "not accepting connections"),
+    FR(S_ANY, R_BLOCKED, "invalid ip for sending mail"),
+    FR(S_ANY, R_BLOCKED, "unfortunately, messages from"),
+    FR(S_ANY, R_BLOCKED, "remote protocol error"),
+    FR(S_ANY, R_POLICYVIOLATION, "header error"),
+    FR(S_ANY, R_POLICYVIOLATION, "protocol violation"),
+    FR(S_ANY, R_POLICYVIOLATION, "its content presents a potential"),
+    FR(S_ANY, R_SYSTEMERROR, "unable to contact ldap server"),
+    FR(S_ANY, R_SYSTEMERROR, "could not load drd"),
+    FR(S_ANY, R_SYSTEMERROR, "transaction failed"),
+    FR(S_ANY, R_SYSTEMERROR, "service currently unavailable"),
+    /* Google (Gmail, Workspace) */
+    FR(S_GOOGLE, R_USERUNKNOWN, "the email account that you tried to reach does not exist"),
+    FR(S_GOOGLE, R_SUSPEND, "the email account that you tried to reach is disabled"),
+    FR(S_GOOGLE, R_MAILBOXFULL, "the email account that you tried to reach is over quota"),
+    FR(S_GOOGLE, R_BADREPUTATION, "unusual rate of unsolicited mail"),
+    FR(S_GOOGLE, R_REQUIREPTR, "does not have a ptr record"),
+    FR(S_GOOGLE, R_AUTHFAILURE, "unauthenticated email"),
+    FR(S_GOOGLE, R_NOTCOMPLIANTRFC, "is not rfc 5322 compliant"),
+    /* Orange and La Poste (France PTT): the error number after the underscore */
+    FR(S_FRANCEPTT, R_BLOCKED, "_101"), FR(S_FRANCEPTT, R_BLOCKED, "_102"),
+    FR(S_FRANCEPTT, R_BLOCKED, "_103"), FR(S_FRANCEPTT, R_TOOMANYCONN, "_104"),
+    FR(S_FRANCEPTT, R_BLOCKED, "_107"), FR(S_FRANCEPTT, R_BLOCKED, "_108"),
+    FR(S_FRANCEPTT, R_SECURITYERROR, "_305"), FR(S_FRANCEPTT, R_BLOCKED, "_401"),
+    FR(S_FRANCEPTT, R_SECURITYERROR, "_402"), FR(S_FRANCEPTT, R_REJECTED, "_403"),
+    FR(S_FRANCEPTT, R_REJECTED, "_405"), FR(S_FRANCEPTT, R_REJECTED, "_415"),
+    FR(S_FRANCEPTT, R_USERUNKNOWN, "_416"), FR(S_FRANCEPTT, R_MAILBOXFULL, "_417"),
+    FR(S_FRANCEPTT, R_USERUNKNOWN, "_418"), FR(S_FRANCEPTT, R_SUSPEND, "_420"),
+    FR(S_FRANCEPTT, R_REJECTED, "_421"), FR(S_FRANCEPTT, R_SUSPEND, "_426"),
+    FR(S_FRANCEPTT, R_SYSTEMERROR, "_505"), FR(S_FRANCEPTT, R_SPAMDETECTED, "_506"),
+    FR(S_FRANCEPTT, R_BLOCKED, "_510"), FR(S_FRANCEPTT, R_MESGTOOBIG, "_514"),
+    FR(S_FRANCEPTT, R_POLICYVIOLATION, "_517"), FR(S_FRANCEPTT, R_POLICYVIOLATION, "_630"),
+    FR(S_FRANCEPTT, R_BLOCKED, "_999"), FR(S_FRANCEPTT, R_SPAMDETECTED, "[506]"),
+    FR(S_FRANCEPTT, R_SYSTEMERROR, "[505]"),
+    /* Cox: its error codes (https://www.cox.com/.../email-error-codes) */
+    FR(S_COX, R_BLOCKED, "cxbl"), FR(S_COX, R_BLOCKED, "cdrbl"), FR(S_COX, R_BLOCKED, "cxsnd"),
+    FR(S_COX, R_BLOCKED, "cxsmtp"), FR(S_COX, R_BLOCKED, "cxcnct"), FR(S_COX, R_BLOCKED, "cxmxrt"),
+    FR(S_COX, R_TOOMANYCONN, "cxthr"), FR(S_COX, R_USERUNKNOWN, "cxrcpt"),
+    FR(S_COX, R_BLOCKED, "sender rejected. refer to error codes"),
+    /* Tencent QQ */
+    FR(S_TENCENT, R_TOOMANYCONN, "frequency limited"), FR(S_TENCENT, R_SPAMDETECTED, "spam"),
+    FR(S_TENCENT, R_MAILBOXFULL, "mailbox is full"), FR(S_TENCENT, R_SUSPEND, "mailbox unavailable"),
+    /* NTT DOCOMO: refusals after DATA are the recipient's domain filter */
+    FR(S_NTTDOCOMO, R_REJECTED, "rejected by the recipient"),
+    /* Mimecast */
+    FR(S_MIMECAST, R_POLICYVIOLATION, "host network not allowed"),
+    FR(S_MIMECAST, R_VIRUSDETECTED, "mcspamsignature"),
+    FR(S_MIMECAST, R_VIRUSDETECTED, "virus signature"),
+    FR(S_MIMECAST, R_BLOCKED, "local ct ip reputation"),
+    FR(S_MIMECAST, R_USERUNKNOWN, "invalid recipient"),
+    /* MessageLabs (Broadcom) */
+    FR(S_MESSAGELABS, R_SECURITYERROR, "please turn on smtp authentication"),
+    FR(S_MESSAGELABS, R_USERUNKNOWN, "no such user"),
+    FR(S_MESSAGELABS, R_USERUNKNOWN, "rejected"),
+    /* GoDaddy: IBnnn codes */
+    FR(S_GODADDY, R_SPEEDING, "too many recipients this hour"),
+    FR(S_GODADDY, R_SPEEDING, "ib607"), FR(S_GODADDY, R_SPEEDING, "ib705"),
+    FR(S_GODADDY, R_BLOCKED, "ib101"), FR(S_GODADDY, R_BLOCKED, "ib108"),
+    FR(S_GODADDY, R_BLOCKED, "ib110"), FR(S_GODADDY, R_REJECTED, "ib501"),
+    FR(S_GODADDY, R_REJECTED, "ib502"), FR(S_GODADDY, R_REJECTED, "ib504"),
+    FR(S_GODADDY, R_SPAMDETECTED, "ib212"), FR(S_GODADDY, R_BLOCKED, "ib401"),
+    /* Spectrum (Charter) */
+    FR(S_SPECTRUM, R_TOOMANYCONN, "sender rejected. please see https://www.spectrum.net"),
+    FR(S_SPECTRUM, R_BLOCKED, "aup#in-"), FR(S_SPECTRUM, R_TOOMANYCONN, "aup#cxthr"),
+    /* Zoho */
+    FR(S_ZOHO, R_SECURITYERROR, "email policy violation detected"),
+    FR(S_ZOHO, R_SECURITYERROR, "email flagged as spam"),
+    /* Microsoft (Exchange Online, Outlook.com) */
+    FR(S_MICROSOFT, R_SECURITYERROR, "5.7.515"),
+    FR(S_MICROSOFT, R_USERUNKNOWN, "recipient not found by smtp address lookup"),
+    FR(S_MICROSOFT, R_HOSTUNKNOWN, "the domain is not reachable"),
+    FR(S_MICROSOFT, R_BLOCKED, "banned sending ip"),
+    FR(S_MICROSOFT, R_BLOCKED, "part of their network is on our block list"),
+    /* Aol, Yahoo */
+    FR(S_AOL, R_NOTACCEPT, "malformed or unexpected name server reply"),
+    /* Facebook: its own error codes */
+    FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p1"), FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p2"),
+    FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p3"), FR(S_FACEBOOK, R_FILTERED, "rcp-t4"),
+    FR(S_FACEBOOK, R_SUSPEND, "rcp-t1"), FR(S_FACEBOOK, R_BLOCKED, "pol-p1"),
+    FR(S_FACEBOOK, R_BLOCKED, "pol-p2"), FR(S_FACEBOOK, R_SPAMDETECTED, "pol-p7"),
+    FR(S_FACEBOOK, R_SPEEDING, "pol-t1"), FR(S_FACEBOOK, R_SPEEDING, "pol-t2"),
+    FR(S_FACEBOOK, R_SPEEDING, "pol-t3"), FR(S_FACEBOOK, R_FILTERED, "mbx-t1"),
+    FR(S_FACEBOOK, R_MAILBOXFULL, "dns-p1"), FR(S_FACEBOOK, R_REQUIREPTR, "dns-p2"),
+    FR(S_FACEBOOK, R_HOSTUNKNOWN, "dns-p3"), FR(S_FACEBOOK, R_AUTHFAILURE, "sec-p1"),
+
+    /* ---- generic outright phrases, after the remote hosts' ---- */
+    FR(S_ANY, R_NETWORKERROR, "host not found, try again"),
+    FR(S_ANY, R_NETWORKERROR, "malformed or unexpected name server reply"),
+    FR(S_ANY, R_NETWORKERROR, "responded with code nxdomain"),
+    FR(S_ANY, R_NETWORKERROR, "had no relevant answers"),
+    FR(S_ANY, R_EXPIRED, "host not reachable"),
 
     /* ---- MTA families: marks in the bounce text, sender or subject ---- */
     FM(F_POSTFIX, "this is the mail system at host"), FM(F_POSTFIX, "(postfix)"),
@@ -491,6 +631,82 @@ const dlv_needle dlv_bounce_needles[] = {
     VAC("on leave"), VAC("auto:"),
 };
 const size_t dlv_bounce_needle_count = sizeof(dlv_bounce_needles) / sizeof(dlv_bounce_needles[0]);
+
+/* Per-family defaults: a reason some formats always mean (Google Groups refuses a post to
+ * a group: rejected), and the SMTP command a family's failures follow when the text names
+ * none (Exchange 2003 reports refused recipients). */
+static const struct {
+    int family;
+    dlv_reason forced;   /* R_NONE: decide as usual */
+    dlv_reason fallback; /* instead of onhold when nothing matched */
+    const char *command; /* "" none */
+} family_defaults[] = {
+    {F_GOOGLEGROUPS, R_REJECTED, R_NONE, ""},
+    {F_EXCHANGE2003, R_NONE, R_NONE, "RCPT"},
+};
+
+void dlv_family_defaults(int family, dlv_reason *forced, dlv_reason *fallback,
+                         const char **command)
+{
+    *forced = R_NONE;
+    *fallback = R_NONE;
+    *command = "";
+    for (size_t i = 0; i < sizeof(family_defaults) / sizeof(family_defaults[0]); i++) {
+        if (family_defaults[i].family == family) {
+            *forced = family_defaults[i].forced;
+            *fallback = family_defaults[i].fallback;
+            *command = family_defaults[i].command;
+            return;
+        }
+    }
+}
+
+/* Remote hosts and mail domains to the rule set of their operator (suffix match on a label
+ * boundary). */
+static const struct {
+    const char *suffix;
+    int scope;
+} host_table[] = {
+    {"google.com", S_GOOGLE}, {"gmail.com", S_GOOGLE}, {"googlemail.com", S_GOOGLE},
+    {"outlook.com", S_MICROSOFT}, {"hotmail.com", S_MICROSOFT}, {"live.com", S_MICROSOFT},
+    {"msn.com", S_MICROSOFT}, {"wanadoo.fr", S_FRANCEPTT}, {"orange.fr", S_FRANCEPTT},
+    {"laposte.net", S_FRANCEPTT}, {"francetelecom.fr", S_FRANCEPTT},
+    {"orange.com", S_FRANCEPTT}, {"cox.net", S_COX}, {"qq.com", S_TENCENT},
+    {"docomo.ne.jp", S_NTTDOCOMO}, {"mimecast.com", S_MIMECAST},
+    {"mimecast-offshore.com", S_MIMECAST}, {"messagelabs.com", S_MESSAGELABS},
+    {"secureserver.net", S_GODADDY}, {"charter.net", S_SPECTRUM},
+    {"spectrum.net", S_SPECTRUM}, {"twc.com", S_SPECTRUM}, {"zoho.com", S_ZOHO},
+    {"zohomail.com", S_ZOHO}, {"aol.com", S_AOL}, {"yahoodns.net", S_AOL},
+    {"facebook.com", S_FACEBOOK}, {"facebookmail.com", S_FACEBOOK},
+};
+
+int dlv_host_scope(const char *host)
+{
+    if (!host) {
+        return 0;
+    }
+    size_t n = strlen(host);
+    while (n > 0 && (host[n - 1] == '.' || host[n - 1] == ']' || host[n - 1] == '>' ||
+                     host[n - 1] == ' ')) {
+        n--;
+    }
+    for (size_t i = 0; i < sizeof(host_table) / sizeof(host_table[0]); i++) {
+        size_t m = strlen(host_table[i].suffix);
+        if (m > n) {
+            continue;
+        }
+        const char *t = host + n - m;
+        int eq = 1;
+        for (size_t k = 0; k < m && eq; k++) {
+            char c = t[k];
+            eq = (c >= 'A' && c <= 'Z' ? c + 32 : c) == host_table[i].suffix[k];
+        }
+        if (eq && (m == n || t[-1] == '.' || t[-1] == '@' || t[-1] == ' ' || t[-1] == '[')) {
+            return host_table[i].scope;
+        }
+    }
+    return 0;
+}
 
 /* Enhanced status codes (RFC 3463, RFC 7372, RFC 7505, RFC 8689) to reasons: first the
  * full code, then "subject.detail" for any class. */

@@ -16,12 +16,36 @@
 /*
  * Thresholds. The issue's goals are 99 % recipients found, 95 % reason agreement and 97 %
  * hard/soft agreement. They are NOT met yet: the values below are a RATCHET, the figures
- * reached so far (92.59 %, 60.60 %, 80.12 %), asserted as floors so that a regression fails
+ * reached so far (94.89 %, 81.33 %, 90.18 %), asserted as floors so that a regression fails
  * the test. Raise them as the classifier improves, up to the goals; never lower them.
  */
-#define MIN_FOUND 92.5
-#define MIN_REASON 60.5
-#define MIN_HARD 80.0
+#define MIN_FOUND 94.8
+#define MIN_REASON 81.2
+#define MIN_HARD 90.1
+
+/*
+ * Labels we believe wrong or inconsistent (the rules were NOT bent to them; they count as
+ * disagreements above):
+ * - arf-11, arf-12, arf-15: recipient "undisclosed-recipient-in-headers@libsisimai.org.invalid"
+ *   is a placeholder Sisimai makes up when a report names no recipient, not an address of the
+ *   message; we report "" (arf-12: the address of the returned message's To:).
+ * - rhost-cox-01: lists recipient55@cox.net twice for one recipient of the report.
+ * - lhost-dragonfly-*: the labels carry no recipient address.
+ * - lhost-mimecast-01, lhost-mimecast-02: labelled "not a bounce" (Sisimai 4.25.15 found
+ *   nothing) although both are DSNs that name a failed recipient.
+ * - crlf-lhost-x5-01, cr-lhost-x5-01: labelled "not a bounce" while their LF twin lhost-x5-01
+ *   is labelled userunknown; the content is the same.
+ * - lhost-postfix-80: userunknown (hard) for "550 5.1.0 MailFrom domain is listed in Spamhaus":
+ *   the sender's domain is on a block list (blocked/rejected), the mailbox is not unknown.
+ * - lhost-powermta-01, lhost-powermta-03: "550 5.2.1 <a@b>... User Unknown" labelled suspend,
+ *   while the same reply is userunknown in lhost-postfix-02, lhost-yandex-02.
+ * - rfc3464-42, rfc3464-66: Gmail's "The email account that you tried to reach does not exist"
+ *   labelled filtered; the same text is userunknown in rfc3464-63 and the rhost-google files.
+ * - lhost-ezweb-02: "550 user unknown (in reply to RCPT TO command)" labelled suspend.
+ * - lhost-exim-46: "Missing reverse DNS" labelled blocked, where the taxonomy has requireptr.
+ * - lhost-qmail-07 (networkerror) and lhost-x2-06 (expired) carry the same text ("wasn't able
+ *   to establish an SMTP connection ... in the queue too long"); kept apart by family rules.
+ */
 
 typedef struct label {
     char file[128];

@@ -126,6 +126,36 @@ int main(void)
     CHECK(deliver_bounce_limit(DELIVER_BOUNCE_LIMIT_MIME_DEPTH) > 0);
     CHECK_INT(deliver_bounce_limit((deliver_bounce_limit_id)99), 0);
 
+    /* Amazon SES JSON notifications: a bounce inside an SNS envelope, a complaint */
+    const char *ses =
+        "From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n"
+        "{\"Type\" : \"Notification\", \"Message\" : \"{\\\"notificationType\\\":\\\"Bounce\\\","
+        "\\\"bounce\\\":{\\\"bounceType\\\":\\\"Permanent\\\",\\\"bouncedRecipients\\\":[{"
+        "\\\"emailAddress\\\":\\\"gone@example.net\\\",\\\"action\\\":\\\"failed\\\","
+        "\\\"status\\\":\\\"5.1.1\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 user unknown\\\"}]}}\"}\n";
+    CHECK_INT(parse(b, ses), DELIVER_OK);
+    CHECK_INT(deliver_bounce_recipient_count(b), 1);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "gone@example.net");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+    CHECK_STR(deliver_bounce_get_mta(b), "AmazonSES");
+    const char *sesc =
+        "From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n"
+        "{\"notificationType\":\"Complaint\",\"complaint\":{\"complainedRecipients\":[{"
+        "\"emailAddress\":\"angry@example.net\"}],\"complaintFeedbackType\":\"abuse\"}}\n";
+    CHECK_INT(parse(b, sesc), DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_FEEDBACK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "feedback");
+    CHECK_STR(deliver_bounce_get_feedback_type(b, 0), "abuse");
+
+    /* a remote host's rule set (Orange: its error number) and a family's own wording */
+    CHECK_INT(deliver_bounce_parse_reply(b, "550 5.7.1 <x@orange.fr>: refused OFR004_506", 43),
+              DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "spamdetected");
+    CHECK(strncmp(deliver_bounce_get_decided_by(b, 0), "rhost:", 6) == 0);
+    CHECK_INT(deliver_bounce_parse_reply(b, "550 5.4.1 Recipient address rejected: Access denied",
+                                         51), DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+
     deliver_bounce_free(b);
     deliver_bounce_free(NULL);
     deliver_ctx_free(ctx);
