@@ -61,6 +61,7 @@ int dlv_buf_printf(dlv_buf *b, const char *fmt, ...) DLV_PRINTF(2, 3);
 /* ---- string-keyed hash map (keys are copied; values are opaque) ---- */
 typedef struct dlv_hmap_entry {
     char *key;      /* NULL: empty slot */
+    size_t keylen;
     uint64_t hash;
     void *value;
 } dlv_hmap_entry;
@@ -68,6 +69,7 @@ typedef struct dlv_hmap {
     deliver_ctx *ctx;
     dlv_hmap_entry *slots;
     size_t cap, count, tombstones;
+    uint64_t seed;
 } dlv_hmap;
 void dlv_hmap_init(dlv_hmap *m, deliver_ctx *ctx);
 void dlv_hmap_free(dlv_hmap *m, void (*free_value)(void *value, void *arg), void *arg);
@@ -75,7 +77,7 @@ void *dlv_hmap_get(const dlv_hmap *m, const char *key, size_t keylen);
 /* Insert or replace; the old value (if any) is returned through *old. 0 or -1 (no memory). */
 int dlv_hmap_put(dlv_hmap *m, const char *key, size_t keylen, void *value, void **old);
 void *dlv_hmap_remove(dlv_hmap *m, const char *key, size_t keylen);
-uint64_t dlv_hash(const void *p, size_t n);
+uint64_t dlv_hash(const void *p, size_t n, uint64_t seed);
 
 /* ---- findings ---- */
 struct deliver_finding {

@@ -34,9 +34,15 @@ struct deliver_dns_record {
     dlv_arena *arena; /* where text is made */
 };
 
-/* A parsed answer to one question. */
+/*
+ * A parsed answer to one question. Answers are shared, read-only once made: the cache and
+ * the cores that asked hold references (dlv_answer_ref / dlv_answer_free).
+ */
 typedef struct dlv_answer {
     dlv_arena arena;
+    unsigned refs;
+    int cached;         /* the cache holds it (since cached_at, monotonic ms) */
+    int64_t cached_at;
     char *qname;
     uint16_t qtype;
     deliver_dns_outcome outcome;
@@ -54,9 +60,14 @@ typedef struct dlv_answer {
 /* model.c */
 dlv_answer *dlv_answer_new(deliver_ctx *ctx, const char *qname, uint16_t qtype,
                            deliver_dns_outcome outcome);
-void dlv_answer_free(dlv_answer *a);
+void dlv_answer_free(dlv_answer *a); /* drops one reference */
+dlv_answer *dlv_answer_ref(dlv_answer *a);
 /* Deep copy with every TTL lowered by age_s (not below 0). NULL: no memory. */
 dlv_answer *dlv_answer_copy(deliver_ctx *ctx, const dlv_answer *a, uint32_t age_s);
+/* For callers that show TTLs: an answer taken from the cache a second or more ago becomes
+ * a private copy with its TTLs lowered by its age (a is released); others come back as
+ * they are. NULL: no memory (a is released). */
+dlv_answer *dlv_answer_aged(deliver_ctx *ctx, dlv_answer *a);
 /*
  * Parse a reply to (qname, qtype). Never fails for bad input: a reply that does not parse or
  * does not answer this question gives an answer with outcome DELIVER_DNS_ERROR and *bad set

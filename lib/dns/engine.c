@@ -297,10 +297,22 @@ deliver_status deliver_ctx_set_dns_cname_limit(deliver_ctx *ctx, unsigned hops)
 
 /* ---- the cache ---- */
 
+/* The cache key: the type's two octets (as hex digits, so the key stays a C string) and the
+ * name. */
 static size_t cache_key(char *buf, size_t n, const char *qname, uint16_t qtype)
 {
-    int k = snprintf(buf, n, "%u/%s", qtype, qname);
-    return k < 0 ? 0 : (size_t)k;
+    static const char hex[] = "0123456789abcdef";
+    size_t len = strlen(qname);
+    if (len + 6 > n) {
+        return 0;
+    }
+    buf[0] = hex[qtype >> 12];
+    buf[1] = hex[(qtype >> 8) & 15];
+    buf[2] = hex[(qtype >> 4) & 15];
+    buf[3] = hex[qtype & 15];
+    buf[4] = '/';
+    memcpy(buf + 5, qname, len + 1);
+    return len + 5;
 }
 
 static void lru_unlink(dlv_dns_engine *e, centry *c)
@@ -356,10 +368,10 @@ static dlv_answer *cache_get(deliver_ctx *ctx, dlv_dns_engine *e, const char *qn
     }
     lru_unlink(e, c);
     lru_push(e, c);
-    return dlv_answer_copy(ctx, c->ans, (uint32_t)((now - c->stored) / 1000));
+    return dlv_answer_ref(c->ans); /* shared: whoever shows TTLs ages them (dlv_answer_aged) */
 }
 
-static void cache_put(deliver_ctx *ctx, dlv_dns_engine *e, const dlv_answer *a, int64_t now)
+static void cache_put(deliver_ctx *ctx, dlv_dns_engine *e, dlv_answer *a, int64_t now)
 {
     if (ctx->dns_cache_size == 0) {
         return;
@@ -395,7 +407,12 @@ static void cache_put(deliver_ctx *ctx, dlv_dns_engine *e, const dlv_answer *a, 
         return;
     }
     c->key = dlv_strndup(ctx, key, kl);
-    c->ans = dlv_answer_copy(ctx, a, 0);
+    c->ans = (dlv_answer *)a;
+    dlv_answer_ref(c->ans);
+    if (!c->ans->cached) {
+        c->ans->cached = 1;
+        c->ans->cached_at = now;
+    }
     c->stored = now;
     c->expires = now + (int64_t)ttl * 1000;
     if (!c->key || !c->ans || dlv_hmap_put(&e->cache, key, kl, c, NULL) < 0) {

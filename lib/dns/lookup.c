@@ -185,6 +185,10 @@ static void finish(deliver_dns_lookup *l, deliver_dns_outcome oc, const char *wh
 /* The core's answer: takes ownership of a. */
 static deliver_status take_answer(deliver_dns_lookup *l, dlv_answer *a)
 {
+    a = dlv_answer_aged(l->ctx, a); /* the lookup shows TTLs as they are now */
+    if (!a) {
+        return DELIVER_E_NOMEM;
+    }
     if (dlv_grow(l->ctx, (void **)&l->answers, &l->capanswers, l->nanswers + 1,
                  sizeof(*l->answers)) < 0 ||
         dlv_grow(l->ctx, (void **)&l->chain, &l->capchain, l->nchain + a->ncname + 1,

@@ -20,6 +20,7 @@ dlv_answer *dlv_answer_new(deliver_ctx *ctx, const char *qname, uint16_t qtype,
         return NULL;
     }
     dlv_arena_init(&a->arena, ctx);
+    a->refs = 1;
     a->qname = dlv_arena_strndup(&a->arena, qname, strlen(qname));
     if (!a->qname) {
         dlv_free(ctx, a);
@@ -31,9 +32,15 @@ dlv_answer *dlv_answer_new(deliver_ctx *ctx, const char *qname, uint16_t qtype,
     return a;
 }
 
+dlv_answer *dlv_answer_ref(dlv_answer *a)
+{
+    a->refs++;
+    return a;
+}
+
 void dlv_answer_free(dlv_answer *a)
 {
-    if (!a) {
+    if (!a || --a->refs > 0) {
         return;
     }
     deliver_ctx *ctx = a->arena.ctx;
@@ -563,6 +570,17 @@ fail:
     return NULL;
 }
 
+dlv_answer *dlv_answer_aged(deliver_ctx *ctx, dlv_answer *a)
+{
+    int64_t age = a->cached ? (dlv_now_ms(ctx) - a->cached_at) / 1000 : 0;
+    if (age <= 0) {
+        return a;
+    }
+    dlv_answer *c = dlv_answer_copy(ctx, a, age > UINT32_MAX ? UINT32_MAX : (uint32_t)age);
+    dlv_answer_free(a);
+    return c;
+}
+
 /* ---- presentation text ---- */
 
 static void put_txt_string(dlv_buf *b, const uint8_t *s, size_t n)
@@ -786,7 +804,7 @@ const char *deliver_dns_type_name(uint16_t type, char *buf, size_t bufsize)
     }
     for (size_t i = 0; i < DLV_ARRAY_LEN(type_names); i++) {
         if (type_names[i].type == type) {
-            snprintf(buf, bufsize, "%s", type_names[i].name);
+            strcpy(buf, type_names[i].name); /* every name fits in the 12 octets required */
             return buf;
         }
     }

@@ -16,6 +16,17 @@
 #define MAX_FRAMES 110   /* deeper than any limit allows: includes each cost a DNS term */
 #define MAX_WAIT 128     /* one question, or one per mx/ptr name (max_names <= 100) */
 #define DEFAULT_EXP "%{d} does not designate %{c} as a permitted sender for %{s}"
+#define RECORD_CACHE_MAX 1024 /* parsed records kept by a handle between checks */
+
+/* A record parsed once and kept for later checks (terms point into text). */
+typedef struct parsed_record {
+    char *text;
+    size_t len;
+    dlv_spf_record rec;
+    deliver_status status; /* of the parse: DELIVER_OK or DELIVER_E_PARSE/LIMIT */
+    size_t err_offset;
+    const char *why;
+} parsed_record;
 
 enum { PH_FETCH, PH_FETCH_WAIT, PH_TERMS };
 enum { T_START, T_WAIT1, T_WAIT2 };
@@ -24,6 +35,7 @@ enum { X_NONE, X_START, X_WAIT, X_DONE };
 
 typedef struct frame {
     char domain[DLV_DOMAIN_MAX + 1];
+    const char *dcopy;       /* the domain in the check's arena, for the trace entries */
     unsigned depth;
     int redirected;          /* reached through redirect=: "none" becomes permerror */
     int phase;
@@ -36,13 +48,23 @@ typedef struct frame {
     char target[DLV_DOMAIN_MAX + 1];
 } frame;
 
+/*
+ * One trace entry. The evaluation only records where things are (the term inside its
+ * record's text, the entry's questions inside the check's shared question text); the
+ * NUL-terminated strings are made when an accessor first asks, since most checks are
+ * never traced by anyone.
+ */
 typedef struct trace_entry {
     unsigned depth;
     char *domain;
-    char *term;
+    const char *term_src;   /* not NUL-terminated */
+    size_t term_len;
+    char *term;             /* made on first use */
     deliver_spf_term_outcome outcome;
-    dlv_buf queries;
+    size_t q_start, q_end;  /* the entry's questions in s->qtext */
+    char *queries;          /* made on first use */
     char *detail;
+    long mx_names;          /* an mx term's name count, shown as detail; -1: none */
     unsigned dns_terms, voids;
 } trace_entry;
 
@@ -94,8 +116,13 @@ struct deliver_spf {
     char *explanation, *mechanism, *reason;
     trace_entry *trace;
     size_t ntrace, captrace;
+    dlv_buf qtext;          /* the questions of every trace entry, one after another */
+    size_t qtext_owner;     /* entry that wrote last into qtext (+1; 0: none) */
     dlv_findings findings;
     dlv_buf received, authres;
+    int headers_made;
+    dlv_hmap records;       /* record text -> parsed_record, in records_arena */
+    dlv_arena records_arena;
 };
 
 static const char *const result_names[] = {"unknown", "none", "neutral", "pass", "fail",
@@ -136,6 +163,9 @@ deliver_status deliver_spf_new(deliver_spf **out, deliver_ctx *ctx)
     dlv_findings_init(&s->findings, ctx);
     dlv_buf_init(&s->received, ctx);
     dlv_buf_init(&s->authres, ctx);
+    dlv_buf_init(&s->qtext, ctx);
+    dlv_hmap_init(&s->records, ctx);
+    dlv_arena_init(&s->records_arena, ctx);
     *out = s;
     return DELIVER_OK;
 }
@@ -148,16 +178,22 @@ static void reset(deliver_spf *s)
     s->nwait = 0;
     dlv_answer_free(s->wait[MAX_WAIT - 1].ans); /* an exp= answer kept while validating */
     s->wait[MAX_WAIT - 1].ans = NULL;
-    for (size_t i = 0; i < s->ntrace; i++) {
-        dlv_buf_free(&s->trace[i].queries);
-    }
     s->ntrace = 0;
+    dlv_buf_reset(&s->qtext);
+    s->qtext_owner = 0;
     dlv_qset_clear(&s->qs);
     dlv_qset_init(&s->qs, s->ctx);
     dlv_findings_clear(&s->findings);
     dlv_arena_clear(&s->arena);
     dlv_buf_reset(&s->received);
     dlv_buf_reset(&s->authres);
+    s->headers_made = 0;
+    if (s->records.count >= RECORD_CACHE_MAX) {
+        /* between checks no frame points into the kept records */
+        dlv_hmap_free(&s->records, NULL, NULL);
+        dlv_hmap_init(&s->records, s->ctx);
+        dlv_arena_clear(&s->records_arena);
+    }
     s->nframes = 0;
     s->running = s->done = 0;
     s->vstate = V_NONE;
@@ -185,6 +221,9 @@ void deliver_spf_free(deliver_spf *s)
     dlv_free(ctx, s->frames);
     dlv_buf_free(&s->received);
     dlv_buf_free(&s->authres);
+    dlv_buf_free(&s->qtext);
+    dlv_hmap_free(&s->records, NULL, NULL);
+    dlv_arena_clear(&s->records_arena);
     dlv_free(ctx, s);
     dlv_ctx_unref(ctx);
 }
@@ -269,6 +308,17 @@ deliver_status deliver_spf_set_time(deliver_spf *s, int64_t unix_seconds)
 
 /* ---- trace and findings ---- */
 
+/* Copies a name of at most 253 octets (names in frames are normalised already). */
+static void copy_name(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n > DLV_DOMAIN_MAX) {
+        n = DLV_DOMAIN_MAX;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static trace_entry *trace_add(deliver_spf *s, const frame *f, const char *term, size_t len)
 {
     if (dlv_grow(s->ctx, (void **)&s->trace, &s->captrace, s->ntrace + 1, sizeof(*s->trace)) <
@@ -277,14 +327,18 @@ static trace_entry *trace_add(deliver_spf *s, const frame *f, const char *term, 
     }
     trace_entry *t = &s->trace[s->ntrace];
     memset(t, 0, sizeof(*t));
-    dlv_buf_init(&t->queries, s->ctx);
     t->depth = f->depth;
-    t->domain = dlv_arena_strndup(&s->arena, f->domain, strlen(f->domain));
-    t->term = dlv_arena_strndup(&s->arena, term, len);
+    if (!f->dcopy) {
+        ((frame *)(uintptr_t)f)->dcopy = dlv_arena_strndup(&s->arena, f->domain, strlen(f->domain));
+    }
+    t->domain = (char *)(uintptr_t)f->dcopy;
+    t->term_src = term;
+    t->term_len = len;
     t->outcome = DELIVER_SPF_TERM_NO_MATCH;
+    t->mx_names = -1;
     t->dns_terms = s->dns_terms;
     t->voids = s->voids;
-    if (!t->domain || !t->term) {
+    if (!t->domain) {
         return NULL;
     }
     s->ntrace++;
@@ -345,11 +399,28 @@ static int ask(deliver_spf *s, const char *name, uint16_t type, size_t name_inde
     frame *f = top(s);
     trace_entry *t = f ? cur_trace(s, f) : NULL;
     if (t) {
-        char tn[16];
-        if (t->queries.len) {
-            dlv_buf_puts(&t->queries, ", ");
+        size_t ti = (size_t)(t - s->trace) + 1;
+        if (s->qtext_owner != ti && t->q_end > t->q_start) {
+            /* another entry wrote in between: move this entry's questions to the end */
+            size_t n = t->q_end - t->q_start;
+            dlv_buf_append(&s->qtext, s->qtext.data + t->q_start, n);
+            t->q_start = s->qtext.len - n;
+            t->q_end = s->qtext.len;
         }
-        dlv_buf_printf(&t->queries, "%s %s", deliver_dns_type_name(type, tn, sizeof(tn)), name);
+        if (t->q_end == t->q_start) {
+            t->q_start = t->q_end = s->qtext.len;
+        } else {
+            dlv_buf_puts(&s->qtext, ", ");
+        }
+        char tn[16];
+        dlv_buf_puts(&s->qtext, deliver_dns_type_name(type, tn, sizeof(tn)));
+        dlv_buf_putc(&s->qtext, ' ');
+        dlv_buf_puts(&s->qtext, name);
+        t->q_end = s->qtext.len;
+        s->qtext_owner = ti;
+        if (s->qtext.failed) {
+            return -1;
+        }
     }
     return 0;
 }
@@ -448,7 +519,7 @@ static void finish_frame(deliver_spf *s, deliver_spf_result r)
         }
         if (s->nframes == 1) {
             s->exp_term = f->rec.exp;
-            snprintf(s->exp_domain, sizeof(s->exp_domain), "%s", f->domain);
+            copy_name(s->exp_domain, f->domain);
             s->nframes = 0;
             final_result(s, r);
             return;
@@ -556,7 +627,7 @@ static void macro_env(const deliver_spf *s, const char *domain, dlv_spf_macro_en
 static int expand_target(deliver_spf *s, frame *f, const dlv_spf_term *t, const char **why)
 {
     if (!t->spec) {
-        snprintf(f->target, sizeof(f->target), "%s", f->domain);
+        copy_name(f->target, f->domain);
         return 1;
     }
     dlv_spf_macro_env env;
@@ -777,7 +848,7 @@ static int run_term(deliver_spf *s, frame *f)
             {
                 frame *c = &s->frames[s->nframes++];
                 memset(c, 0, sizeof(*c));
-                snprintf(c->domain, sizeof(c->domain), "%s", f->target);
+                copy_name(c->domain, f->target);
                 c->depth = f->depth + 1;
                 c->phase = PH_FETCH;
             }
@@ -869,7 +940,10 @@ static int run_term(deliver_spf *s, frame *f)
                 s->nnames++;
             }
         }
-        trace_detail(s, f, "%zu MX name%s", s->nnames, s->nnames == 1 ? "" : "s");
+        trace_entry *te = cur_trace(s, f);
+        if (te) {
+            te->mx_names = (long)s->nnames; /* shown as detail when asked for */
+        }
         clear_wait(s);
         for (size_t i = 0; i < s->nnames; i++) {
             if (ask(s, s->names[i], addr_type(s), i) < 0) {
@@ -903,6 +977,31 @@ static int run_term(deliver_spf *s, frame *f)
 }
 
 /* ---- records ---- */
+
+/* The record parsed, from the handle's cache of records seen in earlier checks. */
+static const parsed_record *parse_cached(deliver_spf *s, const char *text, size_t len)
+{
+    parsed_record *pr = dlv_hmap_get(&s->records, text, len);
+    if (pr && pr->len == len) {
+        return pr;
+    }
+    pr = dlv_arena_alloc(&s->records_arena, sizeof(*pr));
+    char *copy = pr ? dlv_arena_memdup(&s->records_arena, text, len) : NULL;
+    if (!copy) {
+        return NULL;
+    }
+    pr->text = copy;
+    pr->len = len;
+    pr->status = dlv_spf_parse(&s->records_arena, copy, len, &pr->rec, &pr->err_offset, &pr->why);
+    if (pr->status == DELIVER_E_NOMEM) {
+        return NULL;
+    }
+    if (memchr(text, '\0', len) == NULL &&
+        dlv_hmap_put(&s->records, copy, len, pr, NULL) < 0) {
+        return NULL;
+    }
+    return pr;
+}
 
 static int fetch(deliver_spf *s, frame *f)
 {
@@ -951,27 +1050,23 @@ static int fetch(deliver_spf *s, frame *f)
                    "%s publishes %zu SPF records (RFC 7208 4.5)", f->domain, count);
         return 1;
     }
-    f->text = dlv_arena_memdup(&s->arena, found->joined, found->joinedlen);
-    f->textlen = found->joinedlen;
+    const parsed_record *pr = parse_cached(s, (const char *)found->joined, found->joinedlen);
     clear_wait(s);
-    if (!f->text) {
+    if (!pr) {
         return -1;
     }
+    f->text = pr->text;
+    f->textlen = pr->len;
+    f->rec = pr->rec;
     trace_entry *te = cur_trace(s, f);
     if (te) {
-        te->term = (char *)f->text;
+        te->term = pr->text; /* NUL-terminated already */
     }
-    size_t off = 0;
-    const char *why = NULL;
-    deliver_status st = dlv_spf_parse(&s->arena, f->text, f->textlen, &f->rec, &off, &why);
-    if (st == DELIVER_E_NOMEM) {
-        return -1;
-    }
-    if (st < 0) {
+    if (pr->status < 0) {
         fail_check(s, DELIVER_SPF_PERMERROR, "spf.syntax_error",
                    "correct the record; every term must follow RFC 7208 section 12",
-                   "syntax error in the SPF record of %s at offset %zu: %s", f->domain, off,
-                   why ? why : "invalid");
+                   "syntax error in the SPF record of %s at offset %zu: %s", f->domain,
+                   pr->err_offset, pr->why ? pr->why : "invalid");
         return 1;
     }
     f->phase = PH_TERMS;
@@ -1005,10 +1100,10 @@ static int run_redirect(deliver_spf *s, frame *f)
     s->trace[f->trace].outcome = DELIVER_SPF_TERM_MATCH;
     /* the target replaces this frame: its result is this frame's result, its exp= counts */
     char target[DLV_DOMAIN_MAX + 1];
-    snprintf(target, sizeof(target), "%s", f->target);
+    copy_name(target, f->target);
     unsigned depth = f->depth + 1;
     memset(f, 0, sizeof(*f));
-    snprintf(f->domain, sizeof(f->domain), "%s", target);
+    copy_name(f->domain, target);
     f->depth = depth;
     f->redirected = 1;
     f->phase = PH_FETCH;
@@ -1297,11 +1392,7 @@ deliver_status deliver_spf_step(deliver_spf *s)
             if (!s->reason) {
                 s->reason = "";
             }
-            make_headers(s);
-            if (s->received.failed || s->authres.failed) {
-                return DELIVER_E_NOMEM;
-            }
-            return DELIVER_OK;
+            return DELIVER_OK; /* the headers are made when first asked for */
         }
         if (s->xstate != X_NONE) {
             r = run_explanation(s);
@@ -1415,11 +1506,13 @@ static deliver_status start(deliver_spf *s, const char *ip, const char *sender, 
     if (!s->helo || !s->local || !s->sender_domain) {
         return DELIVER_E_NOMEM;
     }
-    dlv_buf b;
-    dlv_buf_init(&b, s->ctx);
-    dlv_buf_printf(&b, "%s@%s", s->local, s->sender_domain);
-    s->sender = b.failed ? NULL : dlv_arena_strndup(&s->arena, b.data, b.len);
-    dlv_buf_free(&b);
+    size_t ll = strlen(s->local), dl = strlen(s->sender_domain);
+    s->sender = dlv_arena_alloc(&s->arena, ll + dl + 2);
+    if (s->sender) {
+        memcpy(s->sender, s->local, ll);
+        s->sender[ll] = '@';
+        memcpy(s->sender + ll + 1, s->sender_domain, dl + 1);
+    }
     if (!s->sender) {
         return DELIVER_E_NOMEM;
     }
@@ -1437,10 +1530,10 @@ static deliver_status start(deliver_spf *s, const char *ip, const char *sender, 
         s->done = 1;
         return DELIVER_OK;
     }
-    snprintf(s->domain, sizeof(s->domain), "%s", norm);
+    copy_name(s->domain, norm);
     frame *f = &s->frames[0];
     memset(f, 0, sizeof(*f));
-    snprintf(f->domain, sizeof(f->domain), "%s", norm);
+    copy_name(f->domain, norm);
     f->phase = PH_FETCH;
     s->nframes = 1;
     return DELIVER_OK;
@@ -1574,10 +1667,20 @@ const char *deliver_spf_trace_get_domain(const deliver_spf *s, size_t i)
     return t ? t->domain : NULL;
 }
 
+/* Accessors make the entry's strings on first use (a cache inside the handle). */
+static trace_entry *entry_mut(const deliver_spf *s, size_t i)
+{
+    return s && i < s->ntrace ? (trace_entry *)(uintptr_t)&s->trace[i] : NULL;
+}
+
 const char *deliver_spf_trace_get_term(const deliver_spf *s, size_t i)
 {
-    const trace_entry *t = entry(s, i);
-    return t ? t->term : NULL;
+    trace_entry *t = entry_mut(s, i);
+    if (t && !t->term) {
+        t->term = dlv_arena_strndup(&((deliver_spf *)(uintptr_t)s)->arena,
+                                    t->term_src ? t->term_src : "", t->term_len);
+    }
+    return t ? (t->term ? t->term : "") : NULL;
 }
 
 deliver_spf_term_outcome deliver_spf_trace_get_outcome(const deliver_spf *s, size_t i)
@@ -1588,13 +1691,24 @@ deliver_spf_term_outcome deliver_spf_trace_get_outcome(const deliver_spf *s, siz
 
 const char *deliver_spf_trace_get_queries(const deliver_spf *s, size_t i)
 {
-    const trace_entry *t = entry(s, i);
-    return t ? (t->queries.data ? t->queries.data : "") : NULL;
+    trace_entry *t = entry_mut(s, i);
+    if (t && !t->queries) {
+        t->queries = t->q_end > t->q_start
+                         ? dlv_arena_strndup(&((deliver_spf *)(uintptr_t)s)->arena,
+                                             s->qtext.data + t->q_start, t->q_end - t->q_start)
+                         : "";
+    }
+    return t ? (t->queries ? t->queries : "") : NULL;
 }
 
 const char *deliver_spf_trace_get_detail(const deliver_spf *s, size_t i)
 {
-    const trace_entry *t = entry(s, i);
+    trace_entry *t = entry_mut(s, i);
+    if (t && !t->detail && t->mx_names >= 0) {
+        char buf[48];
+        snprintf(buf, sizeof(buf), "%ld MX name%s", t->mx_names, t->mx_names == 1 ? "" : "s");
+        t->detail = dlv_arena_strndup(&((deliver_spf *)(uintptr_t)s)->arena, buf, strlen(buf));
+    }
     return t ? (t->detail ? t->detail : "") : NULL;
 }
 
@@ -1610,14 +1724,28 @@ unsigned deliver_spf_trace_get_void_lookups(const deliver_spf *s, size_t i)
     return t ? t->voids : 0;
 }
 
+/* The headers are made on first use: most callers of a check never read them. */
+static int headers(const deliver_spf *cs)
+{
+    if (!have(cs)) {
+        return 0;
+    }
+    deliver_spf *s = (deliver_spf *)(uintptr_t)cs; /* a cache inside the handle */
+    if (!s->headers_made) {
+        make_headers(s);
+        s->headers_made = 1;
+    }
+    return !s->received.failed && !s->authres.failed;
+}
+
 const char *deliver_spf_get_received_spf(const deliver_spf *s)
 {
-    return have(s) && s->received.data ? s->received.data : "";
+    return headers(s) && s->received.data ? s->received.data : "";
 }
 
 const char *deliver_spf_get_auth_results(const deliver_spf *s)
 {
-    return have(s) && s->authres.data ? s->authres.data : "";
+    return headers(s) && s->authres.data ? s->authres.data : "";
 }
 
 size_t deliver_spf_finding_count(const deliver_spf *s)
