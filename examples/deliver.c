@@ -16,6 +16,8 @@ static const struct {
 } commands[] = {
     {"dns", cmd_dns, "dns NAME TYPE            look up one name and type"},
     {"spf", cmd_spf, "spf IP SENDER [HELO]     SPF check (RFC 7208) with trace and headers"},
+    {"spf-lint", cmd_spf_lint,
+     "spf-lint DOMAIN|--record TEXT [--domain D]  lint SPF records and their include tree"},
     {"bounce", cmd_bounce, "bounce [FILE|DIR|-]...   classify bounces, one line per recipient"},
 };
 

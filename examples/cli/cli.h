@@ -23,6 +23,7 @@ typedef int (*cli_cmd_fn)(cli *c, int argc, char **argv);
 
 int cmd_dns(cli *c, int argc, char **argv);
 int cmd_spf(cli *c, int argc, char **argv);
+int cmd_spf_lint(cli *c, int argc, char **argv);
 int cmd_bounce(cli *c, int argc, char **argv);
 
 /* Messages to stderr, prefixed with the program name. */

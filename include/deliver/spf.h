@@ -167,6 +167,120 @@ DELIVER_API deliver_status deliver_spf_answer(deliver_spf *spf, uint64_t id,
                                               size_t len);
 #endif /* DELIVER_EXPERIMENTAL_API */
 
+/* ---- linting ---- */
+
+/**
+ * An SPF lint handle: checks a published domain, or a record text as if it were published,
+ * without evaluating it against an address. It walks the whole include/redirect tree
+ * (breadth-first, every record of one level asked at once, at most 100 records, 20 levels),
+ * counts the worst-case number of DNS-querying terms an evaluation could use, and reports
+ * findings (ids `spf.*`, ABI.md). Used by one thread at a time, like its context. @since 0.1
+ */
+typedef struct deliver_spf_lint deliver_spf_lint;
+
+/** Create a lint handle; `*out` is NULL on failure.
+ * @return DELIVER_OK, DELIVER_E_INVALID (NULL argument) or DELIVER_E_NOMEM. @since 0.1 */
+DELIVER_API deliver_status deliver_spf_lint_new(deliver_spf_lint **out, deliver_ctx *ctx);
+/** Free a lint handle; NULL is a no-op. @since 0.1 */
+DELIVER_API void deliver_spf_lint_free(deliver_spf_lint *lint);
+/** Detail of the last failure on this handle; "" when none, never NULL. Borrowed until the
+ * next call on the handle. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_errmsg(const deliver_spf_lint *lint);
+
+/**
+ * Lint the SPF record published at `domain` (U-labels or A-labels), blocking, through the
+ * context's resolver (network, zone files or callback). Problems with the records are
+ * findings, not errors: a domain without a record gives `spf.no_record`.
+ * @return DELIVER_OK; DELIVER_E_INVALID (NULL handle, invalid domain); DELIVER_E_RESOLVER;
+ * DELIVER_E_STATE (a callback resolver left a question unanswered); DELIVER_E_NOMEM.
+ * @since 0.1
+ */
+DELIVER_API deliver_status deliver_spf_lint_domain(deliver_spf_lint *lint, const char *domain);
+/**
+ * Lint a record text as if it were published at `domain` (NULL or "" when none: terms
+ * without a domain-spec then cannot be looked up), blocking. Its includes and targets are
+ * still resolved through the context. `text` (`len` octets, copied) is the record as one
+ * string ("v=spf1 ..."), or in zone-file form, quoted character-strings ("v=spf1 ..." "...",
+ * with \" \\ \DDD escapes) that are joined as receivers join them; byte offsets of syntax
+ * errors count in the joined record. A string over 255 octets gives `spf.string_too_long`.
+ * @return as deliver_spf_lint_domain() (DELIVER_E_INVALID also for NULL text with len > 0).
+ * @since 0.1
+ */
+DELIVER_API deliver_status deliver_spf_lint_record(deliver_spf_lint *lint, const char *text,
+                                                   size_t len, const char *domain);
+
+/** The domain linted (lower-case A-labels), "" when none. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_get_domain(const deliver_spf_lint *lint);
+/** The top record text (joined), "" when none was found. Borrowed until the next lint or
+ * free. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_get_record(const deliver_spf_lint *lint);
+/** Worst-case DNS-querying terms (include a mx ptr exists redirect) over every record of
+ * the tree; terms after `all` and a redirect beside `all` are never evaluated and not
+ * counted. Over 10 is a permerror at receivers (RFC 7208 4.6.4). @since 0.1 */
+DELIVER_API unsigned deliver_spf_lint_dns_mechanism_count(const deliver_spf_lint *lint);
+/** Void lookups found (a, mx, exists targets without records) over the tree. @since 0.1 */
+DELIVER_API unsigned deliver_spf_lint_void_lookup_count(const deliver_spf_lint *lint);
+/** MX hosts of the tree's mx terms: address lookups an evaluation adds, not counted in the
+ * 10. @since 0.1 */
+DELIVER_API unsigned deliver_spf_lint_mx_host_count(const deliver_spf_lint *lint);
+
+/** Number of findings of the last lint. @since 0.1 */
+DELIVER_API size_t deliver_spf_lint_finding_count(const deliver_spf_lint *lint);
+/** The i-th finding, borrowed until the next lint or free; NULL past the end. @since 0.1 */
+DELIVER_API const deliver_finding *deliver_spf_lint_get_finding(const deliver_spf_lint *lint,
+                                                                size_t i);
+
+/** Number of entries of the include tree: the top record, then depth-first every include
+ * and redirect target reached (also those not followed: loops, macros). 0 before a lint.
+ * @since 0.1 */
+DELIVER_API size_t deliver_spf_lint_tree_count(const deliver_spf_lint *lint);
+/** Depth of entry i (0: the top record; include and redirect add 1). @since 0.1 */
+DELIVER_API unsigned deliver_spf_lint_tree_get_depth(const deliver_spf_lint *lint, size_t i);
+/** Domain of entry i (A-labels; the domain-spec as written when it uses macros), "" for a
+ * record without a domain; NULL past the end. Borrowed like the findings. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_tree_get_domain(const deliver_spf_lint *lint, size_t i);
+/** The term that leads to entry i as written ("include:_spf.example.com", "redirect=..."),
+ * "" for the top record; NULL past the end. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_tree_get_term(const deliver_spf_lint *lint, size_t i);
+/** The SPF record of entry i, "" when none was found or it was not followed; NULL past the
+ * end. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_tree_get_record(const deliver_spf_lint *lint, size_t i);
+/** Why entry i has no record or was not followed ("no SPF record", "not followed: loop",
+ * "timeout", ...), "" otherwise; NULL past the end. @since 0.1 */
+DELIVER_API const char *deliver_spf_lint_tree_get_detail(const deliver_spf_lint *lint, size_t i);
+/** DNS-querying terms of entry i's own record (its includes' records not included). @since 0.1 */
+DELIVER_API unsigned deliver_spf_lint_tree_get_lookups(const deliver_spf_lint *lint, size_t i);
+
+#ifdef DELIVER_EXPERIMENTAL_API
+/** Begin linting a published domain without I/O (arguments as deliver_spf_lint_domain()).
+ * @return DELIVER_OK, DELIVER_E_INVALID or DELIVER_E_NOMEM. @since 0.1 (experimental) */
+DELIVER_API deliver_status deliver_spf_lint_start_domain(deliver_spf_lint *lint,
+                                                         const char *domain);
+/** Begin linting a record text without I/O (arguments as deliver_spf_lint_record()).
+ * @since 0.1 (experimental) */
+DELIVER_API deliver_status deliver_spf_lint_start_record(deliver_spf_lint *lint,
+                                                         const char *text, size_t len,
+                                                         const char *domain);
+/** Advance: DELIVER_OK (results ready), DELIVER_PENDING (questions open: all questions of
+ * one tree level are open together), DELIVER_E_STATE (nothing started) or an error.
+ * @since 0.1 (experimental) */
+DELIVER_API deliver_status deliver_spf_lint_step(deliver_spf_lint *lint);
+/** Number of open questions. @since 0.1 (experimental) */
+DELIVER_API size_t deliver_spf_lint_query_count(const deliver_spf_lint *lint);
+/** The i-th open question (name borrowed until answered). DELIVER_E_INVALID past the end.
+ * @since 0.1 (experimental) */
+DELIVER_API deliver_status deliver_spf_lint_get_query(const deliver_spf_lint *lint, size_t i,
+                                                      uint64_t *id, const char **qname,
+                                                      uint16_t *qtype);
+/** Answer an open question with the raw DNS response (wire format), or with msg NULL an
+ * outcome (not DELIVER_DNS_OK). @return DELIVER_OK, DELIVER_E_NOTFOUND (not open),
+ * DELIVER_E_INVALID, DELIVER_E_STATE (not running) or DELIVER_E_NOMEM.
+ * @since 0.1 (experimental) */
+DELIVER_API deliver_status deliver_spf_lint_answer(deliver_spf_lint *lint, uint64_t id,
+                                                   deliver_dns_outcome outcome,
+                                                   const uint8_t *msg, size_t len);
+#endif /* DELIVER_EXPERIMENTAL_API */
+
 #ifdef __cplusplus
 }
 #endif
