@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "check.h"
+#include "failalloc.h"
 #include "dns/dns.h"
 #include "dnswire.h"
 
@@ -264,37 +265,6 @@ static void test_sans_io(void)
 
 /* ---- every allocation made to fail in turn ---- */
 
-typedef struct failing {
-    long count, fail_at, live;
-} failing;
-
-static void *f_alloc(size_t n, void *ud)
-{
-    failing *f = ud;
-    if (++f->count == f->fail_at) {
-        return NULL;
-    }
-    void *p = malloc(n);
-    f->live += p != NULL;
-    return p;
-}
-
-static void *f_realloc(void *p, size_t n, void *ud)
-{
-    failing *f = ud;
-    if (++f->count == f->fail_at) {
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    f->live += (q && !p);
-    return q;
-}
-
-static void f_free(void *p, void *ud)
-{
-    ((failing *)ud)->live--;
-    free(p);
-}
 
 static const char fi_zone[] = "$ORIGIN fi.test.\n@ SOA ns h 1 2 3 4 5\n"
                               "www CNAME host\nhost A 192.0.2.1\nhost TXT \"a\" \"b\"\n";

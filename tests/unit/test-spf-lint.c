@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "check.h"
+#include "failalloc.h"
 #include "core/core.h"
 #include "dnswire.h"
 
@@ -832,39 +833,6 @@ static void test_hostile(void)
 
 /* ---- allocation failures at every step ---- */
 
-typedef struct failing {
-    long count, fail_at, live;
-} failing;
-
-static void *f_alloc(size_t n, void *ud)
-{
-    failing *f = ud;
-    if (++f->count == f->fail_at) {
-        return NULL;
-    }
-    void *p = malloc(n);
-    f->live += p != NULL;
-    return p;
-}
-
-static void *f_realloc(void *p, size_t n, void *ud)
-{
-    failing *f = ud;
-    if (++f->count == f->fail_at) {
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    f->live += (q && !p);
-    return q;
-}
-
-static void f_free(void *p, void *ud)
-{
-    if (p) {
-        ((failing *)ud)->live--;
-    }
-    free(p);
-}
 
 static void test_nomem(void)
 {
