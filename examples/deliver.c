@@ -18,6 +18,7 @@ static const struct {
     {"spf", cmd_spf, "spf IP SENDER [HELO]     SPF check (RFC 7208) with trace and headers"},
     {"spf-lint", cmd_spf_lint,
      "spf-lint DOMAIN|--record TEXT [--domain D]  lint SPF records and their include tree"},
+    {"dnsbl", cmd_dnsbl, "dnsbl IP|DOMAIN [--list ZONE[=FILTER][*WEIGHT]]... [--threshold N] [--self-check]  DNSBL/DNSWL lookups"},
     {"bounce", cmd_bounce, "bounce [FILE|DIR|-]...   classify bounces, one line per recipient"},
 };
 

@@ -25,6 +25,7 @@ int cmd_dns(cli *c, int argc, char **argv);
 int cmd_spf(cli *c, int argc, char **argv);
 int cmd_spf_lint(cli *c, int argc, char **argv);
 int cmd_bounce(cli *c, int argc, char **argv);
+int cmd_dnsbl(cli *c, int argc, char **argv);
 
 /* Messages to stderr, prefixed with the program name. */
 void cli_error(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

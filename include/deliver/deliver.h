@@ -10,6 +10,7 @@
 #include <deliver/common.h>
 #include <deliver/finding.h>
 #include <deliver/dns.h>
+#include <deliver/dnsbl.h>
 #include <deliver/address.h>
 #include <deliver/bounce.h>
 #include <deliver/spf.h>

@@ -204,7 +204,7 @@ class Nsd:
                 f.write('server:\n  ip-address: 127.0.0.1@%d\n  username: ""\n  chroot: ""\n'
                         '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n'
                         '  xfrdfile: "%s/xfrd.state"\n  pidfile: "%s/nsd.pid"\n'
-                        '  logfile: "%s/nsd.log"\n  server-count: 1\n  verbosity: 0\n'
+                        '  logfile: "%s/nsd.log"\n  server-count: 1\n  verbosity: 0\n  rrl-ratelimit: 0\n'
                         'remote-control:\n  control-enable: no\n'
                         'zone:\n  name: "."\n  zonefile: root.zone\n'
                         % ((self.port,) + (workdir,) * 5))

@@ -19,26 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-wire.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct wbuf {
-    uint8_t b[4096];
-    size_t n;
-} wbuf;
-
-static void put(wbuf *w, const void *p, size_t n)
-{
-    if (w->n + n <= sizeof(w->b)) {
-        memcpy(w->b + w->n, p, n);
-        w->n += n;
-    }
-}
-
-static void put16(wbuf *w, unsigned v)
-{
-    uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    put(w, x, 2);
-}
 
 static void put_name(wbuf *w, const char *name)
 {

@@ -21,6 +21,13 @@ folder, and a "hostile relay" (UDP and TCP) on a third free port:
                    delay    every answer held DELAY seconds (UDP and TCP)
   dead port      a port where nothing listens (UDP or TCP)
 
+Options for other tests (off by default, so existing tests see no change):
+  --zone-script SCRIPT  run `sh SCRIPT DIR` to generate more zones (DIR/zones.list names
+                        them, DIR/<zone>.zone holds each); the primary NSD serves them too
+                        (tests/data/dnsbl/gen-zones.sh: the 20 DNSBL zones)
+  --delay-all S         the relay holds every answer S seconds (UDP and TCP), whatever
+                        the name; DELIVER_TEST_RELAY_DELAY_ALL_MS gives it to the test
+
 Used two ways:
   * as a module:  `with DnsServers(zone_dir) as s: ...` (s.nsd_port, s.relay_port, ...)
   * as a wrapper: `dnsharness.py --zones DIR [--delay S] -- CMD ARGS...` runs CMD with
@@ -202,6 +209,7 @@ class Nsd:
             '  logfile: "%s/nsd.log"' % d,
             "  server-count: 1",
             "  verbosity: 0",
+            "  rrl-ratelimit: 0",  # no response rate limiting: tests ask fast from one address
             "remote-control:",
             "  control-enable: no",
         ]
@@ -301,10 +309,11 @@ def descendants(pid):
 class Relay:
     """Forwards UDP and TCP queries to NSD, misbehaving by label (see the module doc)."""
 
-    def __init__(self, primary_port, secondary_port, delay=DEFAULT_DELAY):
+    def __init__(self, primary_port, secondary_port, delay=DEFAULT_DELAY, delay_all=0.0):
         self.primary = primary_port
         self.secondary = secondary_port
         self.delay = delay
+        self.delay_all = delay_all
         self.stopping = threading.Event()
         self.port = None
         self.udp = None
@@ -409,6 +418,8 @@ class Relay:
             self._send(head + reply[12:rend] + struct.pack("!H", 0xC000 | rend), client)
         elif mode == "delay":
             time.sleep(self.delay)
+        if self.delay_all:
+            time.sleep(self.delay_all)
         self._send(reply, client)
 
     @staticmethod
@@ -455,6 +466,8 @@ class Relay:
                     return
                 if mode == "delay":
                     time.sleep(self.delay)
+                if self.delay_all:
+                    time.sleep(self.delay_all)
                 conn.sendall(struct.pack("!H", len(reply)) + reply)
         except OSError:
             return
@@ -467,9 +480,12 @@ class Relay:
 class DnsServers:
     """Context manager: both NSDs, the relay, a dead port; everything stopped on exit."""
 
-    def __init__(self, zone_dir, delay=DEFAULT_DELAY):
+    def __init__(self, zone_dir, delay=DEFAULT_DELAY, zone_script=None, delay_all=0.0):
         self.zone_dir = os.path.abspath(zone_dir)
         self.delay = delay
+        self.zone_script = zone_script
+        self.delay_all = delay_all
+        self.extra_zones = []
         self.tmp = None
         self.nsds = []
         self.relay = None
@@ -484,17 +500,30 @@ class DnsServers:
             raise Skip("nsd not installed")
         self.tmp = tempfile.mkdtemp(prefix="deliver-dns-")
         try:
+            extra = []
+            if self.zone_script:
+                gen = os.path.join(self.tmp, "gen")
+                r = subprocess.run(["sh", self.zone_script, gen], capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise HarnessError("zone script failed:\n" + r.stderr)
+                with open(os.path.join(gen, "zones.list")) as f:
+                    extra = [z.strip() for z in f if z.strip()]
+                self.extra_zones = extra
             for which in (1, 2):
                 zones = [(z, f) for z, f, w in ZONES if w == which]
-                n = Nsd(nsd, self.tmp, "nsd%d" % which, zones)
+                n = Nsd(nsd, self.tmp, "nsd%d" % which,
+                        zones + ([(z, z + ".zone") for z in extra] if which == 1 else []))
                 for _, f in zones:
                     shutil.copy(os.path.join(self.zone_dir, f), n.dir)
+                if which == 1:
+                    for z in extra:
+                        shutil.copy(os.path.join(gen, z + ".zone"), n.dir)
                 self.nsds.append(n)
                 n.start()
             self.nsd_port, self.nsd2_port = self.nsds[0].port, self.nsds[1].port
             # a port nobody listens on: taken from the kernel, then released
             self.dead_port = free_port()
-            self.relay = Relay(self.nsd_port, self.nsd2_port, self.delay)
+            self.relay = Relay(self.nsd_port, self.nsd2_port, self.delay, self.delay_all)
             self.relay_port = self.relay.start()
         except BaseException:
             self.close()
@@ -509,6 +538,8 @@ class DnsServers:
             "DELIVER_TEST_DEAD_PORT": str(self.dead_port),
             "DELIVER_TEST_RELAY_DELAY_MS": str(int(self.delay * 1000)),
             "DELIVER_TEST_ZONE_DIR": self.zone_dir,
+            "DELIVER_TEST_RELAY_DELAY_ALL_MS": str(int(self.delay_all * 1000)),
+            "DELIVER_TEST_EXTRA_ZONES": ",".join(self.extra_zones),
         }
 
     def close(self):
@@ -556,6 +587,8 @@ def run_main(body):
 def main(argv):
     zones = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "dns")
     delay = DEFAULT_DELAY
+    zone_script = None
+    delay_all = 0.0
     args = list(argv)
     while args and args[0] != "--":
         opt = args.pop(0)
@@ -563,8 +596,13 @@ def main(argv):
             zones = args.pop(0)
         elif opt == "--delay" and args:
             delay = float(args.pop(0))
+        elif opt == "--zone-script" and args:
+            zone_script = os.path.abspath(args.pop(0))
+        elif opt == "--delay-all" and args:
+            delay_all = float(args.pop(0))
         else:
-            print("usage: dnsharness.py [--zones DIR] [--delay S] -- CMD [ARGS...]",
+            print("usage: dnsharness.py [--zones DIR] [--delay S] [--zone-script SCRIPT] "
+                  "[--delay-all S] -- CMD [ARGS...]",
                   file=sys.stderr)
             return 2
     cmd = args[1:]
@@ -573,7 +611,7 @@ def main(argv):
         return 2
 
     def body():
-        with DnsServers(zones, delay) as s:
+        with DnsServers(zones, delay, zone_script, delay_all) as s:
             env = dict(os.environ)
             env.update(s.env())
             child = subprocess.Popen(cmd, env=env)
