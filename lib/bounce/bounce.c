@@ -14,6 +14,8 @@
 #define MAX_RECIPIENTS 1000     /* recipients kept per message */
 #define MAX_REPLY 65536         /* octets of a bare SMTP reply */
 #define MAX_DIAG 2000           /* octets of a diagnostic kept per recipient */
+#define LOWER_MAX 1024          /* octets of a text line searched for recipient prefixes */
+#define MAX_MBOX 16             /* messages of an mbox classified */
 #define MAX_FORMAT 32           /* outright-deciding phrase hits kept per scan */
 
 typedef struct rcpt {
@@ -26,6 +28,7 @@ typedef struct rcpt {
     char *rmta;
     const char *command;
     char *ftype;
+    int xunix; /* Diagnostic-Code of type X-Unix: a local delivery program's failure */
     dlv_reason reason;
     int hard;
     char decided[40];
@@ -42,6 +45,8 @@ struct deliver_bounce {
     deliver_bounce_kind kind;
     int family;
     dlv_findings findings;
+    char *norm;        /* the message with LF line ends, reused from parse to parse */
+    size_t norm_cap;
 };
 
 /* ---- small text helpers ---- */
@@ -86,6 +91,24 @@ static long ifind(const char *s, size_t n, const char *needle)
         }
     }
     return -1;
+}
+
+/* Exact search of needle in s[0..n) (memmem is not POSIX); NULL when absent. */
+static const char *mem_find(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m == 0 || m > n) {
+        return m == 0 ? s : NULL;
+    }
+    const char *p = s, *last = s + (n - m);
+    /* bounded: p moves forward on every round */
+    while (p <= last && (p = memchr(p, needle[0], (size_t)(last - p) + 1)) != NULL) {
+        if (memcmp(p, needle, m) == 0) {
+            return p;
+        }
+        p++;
+    }
+    return NULL;
 }
 
 /* Fold white space runs to one space, trim; into the arena. */
@@ -319,6 +342,47 @@ static const char *find_command(const char *s, size_t n)
     return best;
 }
 
+/*
+ * The command of an SMTP session transcript (Sendmail: ">>> DATA" then "<<< 550 ..."): the
+ * last ">>> " line at or before the first line naming addr (or before the first 4xx/5xx
+ * "<<< " line when none names it); "" when the text has no transcript.
+ */
+static const char *transcript_command(const char *s, size_t n, const char *addr)
+{
+    static const struct {
+        const char *word;
+        const char *cmd;
+    } t[] = {
+        {"mail", "MAIL"}, {"rcpt", "RCPT"}, {"data", "DATA"}, {"ehlo", "HELO"},
+        {"helo", "HELO"}, {"starttls", "STARTTLS"}, {".", "DATA"},
+    };
+    const char *cmd = "", *first_err = NULL;
+    size_t al = addr ? strlen(addr) : 0;
+    size_t pos = 0;
+    const char *l;
+    size_t ln;
+    /* bounded by the number of lines */
+    while (dlv_msg_line(s, n, &pos, &l, &ln)) {
+        if (ln >= 5 && memcmp(l, ">>> ", 4) == 0) {
+            for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+                size_t m = strlen(t[k].word);
+                if (ln >= 4 + m && ifind(l + 4, m, t[k].word) == 0 &&
+                    (ln == 4 + m || !is_alnum((unsigned char)l[4 + m]))) {
+                    cmd = t[k].cmd;
+                    break;
+                }
+            }
+        } else if (ln >= 8 && memcmp(l, "<<< ", 4) == 0 && (l[4] == '4' || l[4] == '5') &&
+                   cmd[0] && !first_err) {
+            first_err = cmd;
+        }
+        if (cmd[0] && al && ln >= al && mem_find(l, ln, addr)) {
+            return cmd; /* the recipient's line, under the last command sent */
+        }
+    }
+    return first_err ? first_err : "";
+}
+
 /* ---- needle scans ---- */
 
 typedef struct scan {
@@ -327,11 +391,12 @@ typedef struct scan {
     int family;                 /* first family hit */
     size_t end_at;              /* first end marker start (SIZE_MAX none) */
     int bounce, vacation;
+    int stop_at_end;            /* stop at the first end marker: the rest is the returned message */
     size_t nformat;             /* N_FORMAT hits (needle indexes, first MAX_FORMAT) */
     uint32_t format[MAX_FORMAT];
 } scan;
 
-static void on_hit(size_t k, size_t end, void *ud)
+static int on_hit(size_t k, size_t end, void *ud)
 {
     scan *sc = ud;
     const dlv_needle *n = &sc->nd[k];
@@ -352,7 +417,7 @@ static void on_hit(size_t k, size_t end, void *ud)
         if (start < sc->end_at) {
             sc->end_at = start;
         }
-        break;
+        return sc->stop_at_end;
     }
     case N_BOUNCE:
         sc->bounce = 1;
@@ -368,11 +433,13 @@ static void on_hit(size_t k, size_t end, void *ud)
     default:
         break;
     }
+    return 0;
 }
 
-static void run_scan(const deliver_bounce *b, const char *s, size_t n, scan *sc)
+static void run_scan(const deliver_bounce *b, const char *s, size_t n, scan *sc, int stop_at_end)
 {
     memset(sc, 0, sizeof(*sc));
+    sc->stop_at_end = stop_at_end;
     sc->nd = dlv_bounce_needles;
     sc->end_at = (size_t)-1;
     if (s && n) {
@@ -387,7 +454,7 @@ static uint64_t text_hits(const deliver_bounce *b, const char *s, size_t n, cons
                           size_t nscopes, dlv_reason *fmt, int *fmt_scope)
 {
     scan sc;
-    run_scan(b, s, n, &sc);
+    run_scan(b, s, n, &sc, 0);
     if (fmt) {
         uint32_t best = UINT32_MAX;
         for (size_t i = 0; i < sc.nformat; i++) {
@@ -571,6 +638,9 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if (!r->reply) {
         r->reply = find_reply(d, dn, 0);
     }
+    if ((!r->command || !r->command[0]) && extra) {
+        r->command = transcript_command(extra, extra_len, r->addr);
+    }
     if (!r->command || !r->command[0]) {
         r->command = find_command(d, dn);
     }
@@ -615,6 +685,11 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
         } else {
             snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_reason_name(fmt));
         }
+        return;
+    }
+    if (r->xunix && !HIT(R_MAILBOXFULL)) {
+        r->reason = R_MAILERERROR;
+        snprintf(r->decided, sizeof(r->decided), "dsn:x-unix");
         return;
     }
     dlv_reason sr = generic_status(r->status) ? R_NONE : dlv_status_reason(r->status);
@@ -805,6 +880,12 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
                 cur->rmta = (char *)after_type(v);
             } else if (strcmp(name, "diagnostic-code") == 0) {
                 const char *d = after_type(v);
+                const char *tv = v;
+                while (*tv == ' ' || *tv == '\t') {
+                    tv++;
+                }
+                cur->xunix = ifind(tv, strlen(tv) < 7 ? strlen(tv) : 7, "x-unix;") == 0 ||
+                             ifind(tv, strlen(tv) < 7 ? strlen(tv) : 7, "x-unix ") == 0;
                 cur->diag = fold(a, d, strlen(d), MAX_DIAG);
             } else if (strcmp(name, "x-postfix-command") == 0 && !cur->command) {
                 /* unused beyond the command */
@@ -871,9 +952,15 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
         if (!memchr(l, '@', ln)) {
             continue; /* no address on this line */
         }
-        /* prefixes */
+        /* prefixes: on a lower-case copy of the line (its first LOWER_MAX octets) */
+        char low[LOWER_MAX];
+        size_t lowlen = ln < sizeof(low) ? ln : sizeof(low);
+        for (size_t k = 0; k < lowlen; k++) {
+            low[k] = (char)lc((unsigned char)l[k]);
+        }
         for (size_t k = 0; k < sizeof(rcpt_prefixes) / sizeof(rcpt_prefixes[0]) && !found; k++) {
-            long off = ifind(l, ln, rcpt_prefixes[k]);
+            const char *hitp = mem_find(low, lowlen, rcpt_prefixes[k]);
+            long off = hitp ? (long)(hitp - low) : -1;
             if (off >= 0) {
                 size_t from = (size_t)off + strlen(rcpt_prefixes[k]);
                 size_t j = from;
@@ -968,7 +1055,7 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
 
 static void reset(deliver_bounce *b)
 {
-    dlv_arena_clear(&b->arena);
+    dlv_arena_reset(&b->arena);
     dlv_findings_clear(&b->findings);
     dlv_err_clear(&b->err);
     b->n = 0;
@@ -976,15 +1063,27 @@ static void reset(deliver_bounce *b)
     b->family = 0;
 }
 
-/* Copy with every line end as LF. */
-static char *normalize(dlv_arena *a, const uint8_t *buf, size_t len, size_t *out_len)
+/* Copy with every line end as LF, into the handle's buffer (not zeroed: every octet up to
+ * the terminating NUL is written). */
+static char *normalize(deliver_bounce *b, const uint8_t *buf, size_t len, size_t *out_len)
 {
-    char *o = dlv_arena_alloc(a, len + 1);
-    if (!o) {
+    if (dlv_grow(b->ctx, (void **)&b->norm, &b->norm_cap, len + 1, 1) < 0) {
         return NULL;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < len; i++) {
+    char *o = b->norm;
+    const uint8_t *cr = len ? memchr(buf, '\r', len) : NULL;
+    if (!cr) {
+        /* LF only, the common case: a plain copy */
+        if (len) {
+            memcpy(o, buf, len);
+        }
+        o[len] = '\0';
+        *out_len = len;
+        return o;
+    }
+    size_t k = (size_t)(cr - buf);
+    memcpy(o, buf, k);
+    for (size_t i = k; i < len; i++) {
         char c = (char)buf[i];
         if (c == '\r') {
             o[k++] = '\n';
@@ -1311,6 +1410,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         const dlv_part *p0 = &m->parts[0];
         const dlv_part *cand = strcmp(p0->type, "text/plain") == 0 ? p0 : jp;
         if (cand->data && cand->data_len > 0 && cand->data_len < 262144 &&
+            memchr(cand->data, '{', cand->data_len > 4096 ? 4096 : cand->data_len) &&
             ifind(cand->data, cand->data_len > 4096 ? 4096 : cand->data_len,
                   "notificationtype") >= 0) {
             size_t before = b->n;
@@ -1343,7 +1443,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     const char *text = tp ? tp->data : NULL;
     size_t text_len = tp ? tp->data_len : 0;
     scan tsc;
-    run_scan(b, text, text_len, &tsc);
+    run_scan(b, text, text_len, &tsc, 1);
     size_t cut = tsc.end_at < text_len ? tsc.end_at : text_len;
     const char *after = text ? text + cut : NULL;
     size_t after_len = text_len - cut;
@@ -1373,7 +1473,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         if (!hbuf) {
             return DELIVER_E_NOMEM;
         }
-        run_scan(b, hbuf, strlen(hbuf), &hsc);
+        run_scan(b, hbuf, strlen(hbuf), &hsc, 0);
     }
     b->family = tsc.family ? tsc.family : hsc.family;
 
@@ -1489,6 +1589,29 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     return DELIVER_OK;
 }
 
+/* The start of the next message of an mbox: a "From " line followed by a header line; NULL
+ * when none. */
+static const char *mbox_next(const char *s, size_t n)
+{
+    const char *p = s;
+    /* bounded: p moves forward on every round */
+    while ((p = mem_find(p + 1, n - (size_t)(p + 1 - s), "\nFrom ")) != NULL) {
+        const char *l = p + 1;
+        const char *eol = memchr(l, '\n', n - (size_t)(l - s));
+        if (!eol) {
+            return NULL;
+        }
+        size_t hn = n - (size_t)(eol + 1 - s);
+        if (hn > 0 && header_like(eol + 1, hn < 80 ? hn : 80)) {
+            return l;
+        }
+        if ((size_t)(p + 1 - s) >= n) {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
 /* ---- public API ---- */
 
 size_t deliver_bounce_limit(deliver_bounce_limit_id which)
@@ -1545,6 +1668,7 @@ void deliver_bounce_free(deliver_bounce *b)
     dlv_findings_clear(&b->findings);
     dlv_ac_free(&b->ac);
     dlv_free(ctx, b->r);
+    dlv_free(ctx, b->norm);
     dlv_free(ctx, b);
     dlv_ctx_unref(ctx);
 }
@@ -1565,11 +1689,28 @@ deliver_status deliver_bounce_parse(deliver_bounce *b, const uint8_t *buf, size_
                        len, DELIVER_BOUNCE_MAX_INPUT);
     }
     size_t n = 0;
-    char *msg = normalize(&b->arena, buf ? buf : (const uint8_t *)"", len, &n);
+    char *msg = normalize(b, buf ? buf : (const uint8_t *)"", len, &n);
     if (!msg) {
         return dlv_err(&b->err, DELIVER_E_NOMEM, "out of memory");
     }
-    deliver_status st = classify(b, msg, n);
+    /* an mbox of several bounces ("From " lines): each message in turn, up to MAX_MBOX */
+    size_t mlen = n;
+    const char *next = NULL;
+    if (n > 5 && memcmp(msg, "From ", 5) == 0) {
+        next = mbox_next(msg, n);
+        mlen = next ? (size_t)(next - msg) : n;
+    }
+    deliver_status st = classify(b, msg, mlen);
+    for (int k = 1; st >= 0 && next && k < MAX_MBOX && b->n > 0; k++) {
+        int family = b->family;
+        deliver_bounce_kind kind = b->kind;
+        size_t rest = n - (size_t)(next - msg);
+        const char *after = mbox_next(next, rest);
+        st = classify(b, next, after ? (size_t)(after - next) : rest);
+        b->family = family;
+        b->kind = kind;
+        next = after;
+    }
     if (st < 0) {
         b->n = 0;
         b->kind = DELIVER_BOUNCE_NONE;

@@ -91,9 +91,10 @@ void dlv_ac_free(dlv_ac *ac);
 
 /*
  * Run over s[0..n) (already lower case and folded); for every needle occurrence call
- * hit(needle index, end offset, ud). Linear in n plus the number of hits.
+ * hit(needle index, end offset, ud); a non-zero return from hit stops the scan. Linear in n
+ * plus the number of hits.
  */
 void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
-                void (*hit)(size_t needle, size_t end, void *ud), void *ud);
+                int (*hit)(size_t needle, size_t end, void *ud), void *ud);
 
 #endif /* DLV_BOUNCE_INT_H */

@@ -101,32 +101,52 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     }
     dlv_free(ctx, fail);
     dlv_free(ctx, queue);
+    /* premultiply: a transition holds the target's row offset, with the top bit set when
+     * the target (or a state on its failure chain) ends a needle; the scan then needs one
+     * load per octet */
+    if ((uint64_t)ns * nc >= 0x80000000u) {
+        dlv_free(ctx, trie);
+        ac->next = NULL;
+        dlv_ac_free(ac);
+        return DELIVER_E_LIMIT;
+    }
+    for (size_t i = 0; i < (size_t)ns * nc; i++) {
+        uint32_t t = trie[i];
+        trie[i] = t * nc | (ac->out[t] >= 0 || ac->dict[t] >= 0 ? 0x80000000u : 0);
+    }
     ac->next = trie;
     ac->nstates = ns;
     return DELIVER_OK;
 }
 
 void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
-                void (*hit)(size_t needle, size_t end, void *ud), void *ud)
+                int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
-    uint32_t st = 0;
+    const uint32_t *next = ac->next;
+    const uint8_t *cls = ac->cls;
     const unsigned nc = ac->nclass;
-    const uint8_t sp = ac->cls[' '];
+    const uint8_t sp = cls[' '];
+    uint32_t off = 0; /* row offset of the current state */
     uint8_t prev = 0;
     for (size_t i = 0; i < n; i++) {
-        uint8_t c = ac->cls[(unsigned char)s[i]];
+        uint8_t c = cls[(unsigned char)s[i]];
         if (c == sp && prev == sp) {
             continue; /* a run of white space matches one space */
         }
         prev = c;
-        st = ac->next[(size_t)st * nc + c];
-        if (ac->out[st] < 0 && ac->dict[st] < 0) {
+        uint32_t t = next[off + c];
+        off = t & 0x7fffffffu;
+        if (!(t & 0x80000000u)) {
             continue;
         }
-        for (int32_t q = (int32_t)st; q >= 0; q = ac->dict[q]) {
+        int stop = 0; /* every needle ending here is still reported */
+        for (int32_t q = (int32_t)(off / nc); q >= 0; q = ac->dict[q]) {
             for (int32_t k = ac->out[q]; k >= 0; k = ac->out_next[k]) {
-                hit((size_t)k, i + 1, ud);
+                stop |= hit((size_t)k, i + 1, ud);
             }
+        }
+        if (stop) {
+            return;
         }
     }
 }

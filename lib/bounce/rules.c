@@ -248,7 +248,7 @@ const dlv_needle dlv_bounce_needles[] = {
     RS(R_USERUNKNOWN, "unknown local part"), RS(R_USERUNKNOWN, "unknown mailbox"),
     RS(R_USERUNKNOWN, "no mailbox"), RS(R_USERUNKNOWN, "not a valid mailbox"),
     RS(R_USERUNKNOWN, "is not a valid"), RS(R_USERUNKNOWN, "user invalid"),
-    RS(R_USERUNKNOWN, "invalid user"), RS(R_USERUNKNOWN, "unrouteable address"),
+    RS(R_USERUNKNOWN, "invalid user"), RS(R_HOSTUNKNOWN, "unrouteable address"),
     RS(R_USERUNKNOWN, "recipient address rejected: user unknown"),
     RS(R_USERUNKNOWN, "undeliverable address"), RS(R_USERUNKNOWN, "not our customer"),
     RS(R_USERUNKNOWN, "not listed in"), RS(R_USERUNKNOWN, "recipient is not local"),
@@ -410,7 +410,28 @@ const dlv_needle dlv_bounce_needles[] = {
 
     /* ---- phrases that decide outright: an MTA's own wording (scope: its family, or any)
      *      and a remote host's codes (scope: its rule set). Earlier rows win. ---- */
+    /* Yahoo Inc. (Yahoo, AOL): TSSnn codes */
+    FR(S_YAHOOINC, R_BADREPUTATION, "[tss04]"),
     FR(S_ANY, R_USERUNKNOWN, "recipient name is not recognized"),
+    FR(S_ANY, R_HOSTUNKNOWN, "dns lookup failure"),
+    FR(S_ANY, R_HOSTUNKNOWN, "domain does not exist"),
+    FR(S_ANY, R_HOSTUNKNOWN, "account or domain may not exist"),
+    FR(S_ANY, R_HOSTUNKNOWN, "the domain is not reachable"),
+    FR(S_ANY, R_MESGTOOBIG, "line limit exceeded"),
+    FR(S_ANY, R_NETWORKERROR, "network error on destination mx"),
+    FR(S_ANY, R_REQUIREPTR, "mismatches client ip"),
+    FR(S_ANY, R_TOOMANYCONN, "connection rate limit"),
+    FR(S_ANY, R_NOTCOMPLIANTRFC, "multiple addresses in from"),
+    FR(S_ANY, R_NOTCOMPLIANTRFC, "addresses in from: header"),
+    FR(S_ANY, R_NORELAYING, "not configured to relay"),
+    FR(S_ANY, R_NORELAYING, "email address is not verified"),
+    FR(S_ANY, R_VIRUSDETECTED, "virus detected"),
+    FR(S_ANY, R_CONTENTERROR, "headers too large"),
+    FR(S_ANY, R_AUTHFAILURE, "does not have authentication information"),
+    FR(S_ANY, R_SPAMDETECTED, "blacklisted url"),
+    FR(S_ANY, R_SPAMDETECTED, "due to spam classification"),
+    FR(S_ANY, R_REJECTED, "from: domain is invalid"),
+    FR(S_ANY, R_NOTACCEPT, "521 5.3.2"),
     FR(S_ANY, R_USERUNKNOWN, "not listed in domino directory"),
     FR(S_ANY, R_USERUNKNOWN, "not listed in public name & address book"),
     FR(S_ANY, R_USERUNKNOWN, "recipientnotfound"),
@@ -677,7 +698,7 @@ static const struct {
     {"secureserver.net", S_GODADDY}, {"charter.net", S_SPECTRUM},
     {"spectrum.net", S_SPECTRUM}, {"twc.com", S_SPECTRUM}, {"zoho.com", S_ZOHO},
     {"zohomail.com", S_ZOHO}, {"aol.com", S_AOL}, {"yahoodns.net", S_AOL},
-    {"facebook.com", S_FACEBOOK}, {"facebookmail.com", S_FACEBOOK},
+    {"facebook.com", S_FACEBOOK}, {"googlegroups.com", S_GOOGLE}, {"yahoo.com", S_YAHOOINC}, {"facebookmail.com", S_FACEBOOK},
 };
 
 int dlv_host_scope(const char *host)

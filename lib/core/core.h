@@ -42,6 +42,10 @@ void *dlv_arena_alloc(dlv_arena *a, size_t n);          /* 8-byte aligned, zeroe
 char *dlv_arena_strndup(dlv_arena *a, const char *s, size_t n);
 void *dlv_arena_memdup(dlv_arena *a, const void *p, size_t n); /* adds a NUL after n bytes */
 void dlv_arena_clear(dlv_arena *a);
+/* Like dlv_arena_clear, but keeps the first (oldest) chunk of the standard size for the next
+ * round of allocations, so a handle parsing one message after another does not return to
+ * the allocator each time. Every earlier pointer becomes invalid. */
+void dlv_arena_reset(dlv_arena *a);
 
 /* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
 typedef struct dlv_buf {

@@ -155,6 +155,25 @@ void dlv_arena_clear(dlv_arena *a)
     a->head = NULL;
 }
 
+void dlv_arena_reset(dlv_arena *a)
+{
+    dlv_arena_chunk *c = a->head, *keep = NULL;
+    while (c) {
+        dlv_arena_chunk *next = c->next;
+        if (!next && c->size == ARENA_CHUNK - ARENA_HDR) {
+            keep = c;
+        } else {
+            dlv_free(a->ctx, c);
+        }
+        c = next;
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+}
+
 /* ---- buffer ---- */
 
 void dlv_buf_init(dlv_buf *b, deliver_ctx *ctx)

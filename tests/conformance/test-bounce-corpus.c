@@ -16,12 +16,12 @@
 /*
  * Thresholds. The issue's goals are 99 % recipients found, 95 % reason agreement and 97 %
  * hard/soft agreement. They are NOT met yet: the values below are a RATCHET, the figures
- * reached so far (94.89 %, 81.33 %, 90.18 %), asserted as floors so that a regression fails
+ * reached so far (95.40 %, 86.14 %, 92.52 %), asserted as floors so that a regression fails
  * the test. Raise them as the classifier improves, up to the goals; never lower them.
  */
-#define MIN_FOUND 94.8
-#define MIN_REASON 81.2
-#define MIN_HARD 90.1
+#define MIN_FOUND 95.3
+#define MIN_REASON 86.1
+#define MIN_HARD 92.5
 
 /*
  * Labels we believe wrong or inconsistent (the rules were NOT bent to them; they count as
@@ -29,7 +29,14 @@
  * - arf-11, arf-12, arf-15: recipient "undisclosed-recipient-in-headers@libsisimai.org.invalid"
  *   is a placeholder Sisimai makes up when a report names no recipient, not an address of the
  *   message; we report "" (arf-12: the address of the returned message's To:).
- * - rhost-cox-01: lists recipient55@cox.net twice for one recipient of the report.
+ * - lhost-sendmail-13 (systemerror) and lhost-sendmail-18, -55, err-make-test-35 (mailererror)
+ *   are all "Diagnostic-Code: X-Unix; <exit code>" from a local delivery program; we say
+ *   mailererror for every X-Unix diagnostic (the disagreement on sendmail-13 is kept).
+ * - lhost-postfix-74 (rejected) and lhost-opensmtpd-13, lhost-qmail-19 (badreputation) carry
+ *   the same Yahoo "[TSS04] ... temporarily deferred due to unexpected volume or user
+ *   complaints" reply.
+ * - lhost-messagingserver-08 ("550 : User unknown", filtered) and -09 ("550 <addr>: User
+ *   unknown", userunknown), both 5.0.0 with no SMTP command: no rule tells them apart.
  * - lhost-dragonfly-*: the labels carry no recipient address.
  * - lhost-mimecast-01, lhost-mimecast-02: labelled "not a bounce" (Sisimai 4.25.15 found
  *   nothing) although both are DSNs that name a failed recipient.
