@@ -149,6 +149,19 @@ static int addr_domain_char(int c)
     return is_alnum(c) || c == '-' || c == '.' || c >= 0x80;
 }
 
+/* Does the domain label that ends at s[e) (exclusive) hold only ASCII so far? */
+static int label_ascii(const char *s, size_t start, size_t e)
+{
+    size_t k = e;
+    while (k > start && s[k - 1] != '.') {
+        if ((unsigned char)s[k - 1] >= 0x80) {
+            return 0;
+        }
+        k--;
+    }
+    return k < e; /* a non-empty ASCII label */
+}
+
 /*
  * Find the first email address in s[0..n) at or after from. On success returns 1 and its
  * bounds in *as, *ae.
@@ -166,6 +179,9 @@ static int find_addr(const char *s, size_t n, size_t from, size_t *as, size_t *a
         size_t e = i + 1;
         int dot = 0;
         while (e < n && addr_domain_char((unsigned char)s[e])) {
+            if ((unsigned char)s[e] >= 0x80 && dot && label_ascii(s, i + 1, e)) {
+                break; /* "a@example.jp" followed by text in another script */
+            }
             dot |= s[e] == '.';
             e++;
         }
@@ -389,6 +405,7 @@ typedef struct scan {
     const dlv_needle *nd;
     size_t reason_end[R_COUNT]; /* 0: no hit; else 1 + first end offset */
     int family;                 /* first family hit */
+    uint64_t families;          /* every family hit (bit = family id) */
     size_t end_at;              /* first end marker start (SIZE_MAX none) */
     int bounce, vacation;
     int stop_at_end;            /* stop at the first end marker: the rest is the returned message */
@@ -410,6 +427,7 @@ static int on_hit(size_t k, size_t end, void *ud)
         if (!sc->family) {
             sc->family = n->id;
         }
+        sc->families |= (uint64_t)1 << (n->id & 63);
         break;
     case N_END: {
         size_t len = strlen(n->text);
@@ -638,18 +656,20 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if (!r->reply) {
         r->reply = find_reply(d, dn, 0);
     }
-    if ((!r->command || !r->command[0]) && extra) {
+    dlv_reason forced, fallback;
+    const char *defcmd;
+    int whole, no_transcript;
+    dlv_family_defaults(b->family, &forced, &fallback, &defcmd);
+    dlv_family_layout(b->family, &whole, &no_transcript);
+    if ((!r->command || !r->command[0]) && extra && !no_transcript) {
         r->command = transcript_command(extra, extra_len, r->addr);
     }
-    if (!r->command || !r->command[0]) {
+    if ((!r->command || !r->command[0]) && !no_transcript) {
         r->command = find_command(d, dn);
     }
     if ((!r->command || !r->command[0]) && r->tdiag) {
         r->command = find_command(r->tdiag, strlen(r->tdiag));
     }
-    dlv_reason forced, fallback;
-    const char *defcmd;
-    dlv_family_defaults(b->family, &forced, &fallback, &defcmd);
     if ((!r->command || !r->command[0]) && defcmd[0]) {
         r->command = defcmd;
     }
@@ -672,6 +692,17 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
         hits = text_hits(b, extra, extra_len, scopes, 3, &fmt, &fmt_scope);
     } else {
         hits = text_hits(b, d, dn, scopes, 3, &fmt, &fmt_scope);
+        if (!hits && fmt == R_NONE && extra && b->n == 1 && whole) {
+            /* nothing in the recipient's own lines: the one recipient's error is elsewhere
+             * in the text (before the address, as in "Message details" layouts) */
+            hits = text_hits(b, extra, extra_len, scopes, 3, &fmt, &fmt_scope);
+            if (hits || fmt != R_NONE) {
+                char *wd = fold(&b->arena, extra, extra_len, MAX_DIAG);
+                if (wd) {
+                    r->diag = wd;
+                }
+            }
+        }
     }
     if (fmt == R_NONE && forced != R_NONE) {
         r->reason = forced;
@@ -825,6 +856,19 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
                     } else {
                         orig = (char *)after_type(v);
                         cur_has_orig = 1;
+                        /* the recipient starts here; a Final-Recipient below names it */
+                        size_t as, ae;
+                        if (find_addr(orig, strlen(orig), 0, &as, &ae)) {
+                            cur = add_rcpt(b);
+                            if (!cur) {
+                                return added;
+                            }
+                            added++;
+                            cur->addr = addr_dup(a, orig + as, ae - as);
+                            if (msg_rmta) {
+                                cur->rmta = msg_rmta;
+                            }
+                        }
                     }
                 }
             } else if (strcmp(name, "final-recipient") == 0) {
@@ -893,7 +937,7 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
         }
         pos += h.end ? h.end : n - pos;
         cur_has_final = cur ? cur_has_final : 0;
-        if (cur && cur_has_final) {
+        if (cur && (cur_has_final || cur_has_orig)) {
             /* a blank line ends the recipient's group */
             cur = NULL;
             cur_has_final = 0;
@@ -926,6 +970,9 @@ static const char *const rcpt_prefixes[] = {
     "original-recipient:", "final-recipient:", "to the following address",
     "failed to deliver to", "undeliverable to", "user unknown:", "no such user:",
     "recipient:", "delivery failed for", "message to <", "error for",
+    "delivery failed:", "rejected recipient", "mailbox is full:", ", address:",
+    "not a member of this mailing list", "duplicated message-id in", " attempts:",
+    "final delivery userid:",
 };
 
 /*
@@ -1440,6 +1487,9 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     if (!tp) {
         tp = first_part(m, "text/html");
     }
+    if (!tp && m->count == 1 && strncmp(m->parts[0].type, "multipart/", 10) == 0) {
+        tp = &m->parts[0]; /* a multipart whose delimiters are gone: its body is the text */
+    }
     const char *text = tp ? tp->data : NULL;
     size_t text_len = tp ? tp->data_len : 0;
     scan tsc;
@@ -1475,7 +1525,8 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         }
         run_scan(b, hbuf, strlen(hbuf), &hsc, 0);
     }
-    b->family = tsc.family ? tsc.family : hsc.family;
+    b->family = dlv_family_resolve(tsc.family ? tsc.family : hsc.family,
+                                   tsc.families | hsc.families);
 
     /* ---- DSN ---- */
     char *reporting = NULL;
@@ -1488,6 +1539,20 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         if (strcmp(p->type, "message/delivery-status") == 0 ||
             strcmp(p->type, "message/global-delivery-status") == 0) {
             found += parse_dsn(b, p->data, p->data_len, &reporting);
+        }
+    }
+    if (!found && text && text_len > 20) {
+        /* delivery-status fields in the text itself (a report whose MIME structure is
+         * lost): from the first Reporting-MTA or Final-Recipient line */
+        long at = ifind(text, text_len, "\nreporting-mta:");
+        if (at < 0) {
+            at = ifind(text, text_len, "\nfinal-recipient:");
+        }
+        if (at >= 0 && ifind(text + at, text_len - (size_t)at, "\nfinal-recipient:") >= 0) {
+            found += parse_dsn(b, text + at + 1, text_len - (size_t)at - 1, &reporting);
+            if (found && tsc.end_at > (size_t)at) {
+                cut = (size_t)at; /* the fields end the human-readable part */
+            }
         }
     }
     if (found && !b->family) {
@@ -1508,11 +1573,25 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     char *asv = asub ? dlv_field_unfold(a, asub, NULL) : NULL;
     int autoreply = (asv && ifind(asv, strlen(asv), "auto-replied") >= 0) ||
                     dlv_header_find(top, "x-autoreply", 0) || dlv_header_find(top, "x-autorespond", 0);
-    if (!found && autoreply && !tsc.family) {
+    if (!found && autoreply && !tsc.family &&
+        !dlv_header_find(top, "x-failed-recipients", 0)) {
         bounce_sign = 0;
     }
     if (!found && text && bounce_sign) {
         parse_text(b, text, cut, sender);
+        /* X-Failed-Recipients names the failed address; text recipients that it does not
+         * list are someone else (a greeting to the sender, an alias) */
+        char *xfr = b->n == 1 ? header_addr(a, top, "x-failed-recipients") : NULL;
+        char *bto = xfr ? header_addr(a, top, "to") : NULL;
+        if (xfr && bto && !find_rcpt(b, xfr) && addr_eq(b->r[0].addr, bto)) {
+            b->n = 0;
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                return DELIVER_E_NOMEM;
+            }
+            r->addr = xfr;
+            r->diag = fold(a, text, cut, MAX_DIAG);
+        }
     } else if (found && text) {
         /* give DSN recipients without a diagnostic the text's */
         size_t before = b->n;
@@ -1520,11 +1599,19 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         for (size_t i = before; i < b->n; i++) {
             rcpt *tr = &b->r[i];
             rcpt *dr = find_rcpt(b, tr->addr);
-            if (dr && dr != tr) {
-                dr->tdiag = tr->diag;
-                if (!dr->diag || !dr->diag[0]) {
-                    dr->diag = tr->diag;
+            if (!dr || dr == tr) {
+                /* a lone DSN recipient without a usable address ("@host"): the text's */
+                if (before == 1 && b->n == 2 && b->r[0].addr &&
+                    (b->r[0].addr[0] == '@' || !strchr(b->r[0].addr, '@'))) {
+                    dr = &b->r[0];
+                    dr->addr = tr->addr;
+                } else {
+                    continue;
                 }
+            }
+            dr->tdiag = tr->diag;
+            if (!dr->diag || !dr->diag[0]) {
+                dr->diag = tr->diag;
             }
         }
         b->n = before;
@@ -1647,6 +1734,8 @@ deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx)
     b->ctx = dlv_ctx_ref(ctx);
     dlv_arena_init(&b->arena, ctx);
     dlv_mime_init(&b->mime, ctx);
+    b->mime.lenient = 1;     /* anonymised and hand-made bounces break their multiparts */
+    b->mime.skip_decode = 1; /* the returned message's encoded bodies are never read */
     dlv_findings_init(&b->findings, ctx);
     if (dlv_ac_build(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count) < 0) {
         dlv_ctx_unref(ctx);

@@ -53,6 +53,15 @@ enum {
 void dlv_family_defaults(int family, dlv_reason *forced, dlv_reason *fallback,
                          const char **command);
 
+/* A family's text layout: *whole: the error text of a lone recipient may stand anywhere in
+ * the report (not only after its address); *no_transcript: "RCPT TO:" lines in the report
+ * echo the envelope, they are no SMTP transcript. */
+void dlv_family_layout(int family, int *whole, int *no_transcript);
+
+/* The family that decides when the marks of several were found: `first` (the first found)
+ * unless a more specific one in `seen` (bit = id) overrides it. */
+int dlv_family_resolve(int first, uint64_t seen);
+
 /* The remote-host rule set for a host name or a mail domain (suffix match); 0 none. */
 int dlv_host_scope(const char *host);
 

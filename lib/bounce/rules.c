@@ -441,6 +441,11 @@ const dlv_needle dlv_bounce_needles[] = {
     FR(S_ANY, R_USERUNKNOWN, "dd this user doesn't have a"),
     FR(S_ANY, R_USERUNKNOWN, "invalid recipient. lpn007_416"),
     FR(F_IMAILSERVER, R_USERUNKNOWN, "unknown user:"),
+    FR(F_IMAILSERVER, R_USERUNKNOWN, "invalid final delivery userid"),
+    FR(F_IMAILSERVER, R_EXPIRED, " attempts:"),
+    FR(F_FML, R_REJECTED, "not a member of this mailing list"),
+    FR(F_FML, R_SYSTEMERROR, "duplicated message-id"),
+    FR(S_ANY, R_REJECTED, "the 'send mail as' feature"),
     FR(S_ANY, R_BLOCKED, "refused to talk to me"),
     FR(S_ANY, R_NOTACCEPT, "doesn't receive email according to"),
     FR(S_ANY, R_NOTACCEPT, "indicated no smtp service"),
@@ -604,12 +609,14 @@ const dlv_needle dlv_bounce_needles[] = {
     FM(F_IMAILSERVER, "smtpd32"), FM(F_MESSAGINGSERVER, "this report relates to a message you sent"),
     FM(F_MESSAGINGSERVER, "sun java system messaging server"),
     FM(F_MESSAGINGSERVER, "oracle communications messaging"),
-    FM(F_VERIZON, "vzwpix.com"), FM(F_VERIZON, "mmsc ndr"),
+    FM(F_VERIZON, "vzwpix.com"), FM(F_VERIZON, "post_master@vtext.com"), FM(F_VERIZON, "mmsc ndr"),
     FM(F_X1, "---the following addresses had delivery errors---"),
     FM(F_X2, "unable to deliver message to the following address(es)."),
     FM(F_X3, "this is an automatically generated delivery status notification."),
     FM(F_X4, "your mail message to the following address(es) could not be delivered"),
     FM(F_X6, "we had trouble delivering your message. full details follow"),
+    FM(F_FML, "you are not a member of this mailing list"), FM(F_FML, "duplicated message-id in"),
+    FM(F_GOOGLEWORKSPACE, "** message not delivered **"),
     FM(F_AMAVIS, "amavis"), FM(F_BARRACUDA, "barracuda"), FM(F_POWERMTA, "pmta"),
     FM(F_POWERMTA, "x-powermta"), FM(F_MAILFOUNDRY, "mailfoundry"),
     FM(F_MAILMARSHAL, "mailmarshal"), FM(F_FML, "fml"), FM(F_GOOGLEGROUPS, "google groups"),
@@ -628,7 +635,7 @@ const dlv_needle dlv_bounce_needles[] = {
     END("----- unsent message follows -----"), END("included is a copy of the message header"),
     END("below is a copy of the original message"), END("------- returned message --------"),
     END("-------original message"), END("--- the header of the original message is following."),
-    END("original message:"), END("----- original message follows -----"),
+    END("original message:"), END("original mail as follows:"), END("----- original message follows -----"),
     END("------ original message ------"), END("--- original message ---"),
     END("----- message header follows -----"), END("----- original message headers -----"),
     END("the header of the original message"), END("------ original mail header ------"),
@@ -664,6 +671,7 @@ static const struct {
 } family_defaults[] = {
     {F_GOOGLEGROUPS, R_REJECTED, R_NONE, ""},
     {F_EXCHANGE2003, R_NONE, R_NONE, "RCPT"},
+    {F_VERIZON, R_NONE, R_NONE, "RCPT"},
 };
 
 void dlv_family_defaults(int family, dlv_reason *forced, dlv_reason *fallback,
@@ -680,6 +688,44 @@ void dlv_family_defaults(int family, dlv_reason *forced, dlv_reason *fallback,
             return;
         }
     }
+}
+
+static const struct {
+    int family;
+    uint8_t whole, no_transcript;
+} family_layouts[] = {
+    {F_APACHEJAMES, 1, 1},
+    {F_VERIZON, 1, 1},
+};
+
+void dlv_family_layout(int family, int *whole, int *no_transcript)
+{
+    *whole = 0;
+    *no_transcript = 0;
+    for (size_t i = 0; i < sizeof(family_layouts) / sizeof(family_layouts[0]); i++) {
+        if (family_layouts[i].family == family) {
+            *whole = family_layouts[i].whole;
+            *no_transcript = family_layouts[i].no_transcript;
+            return;
+        }
+    }
+}
+
+/* A provider's own mark beats the generic layout its software shares with others. */
+static const struct {
+    int winner, over;
+} family_overrides[] = {
+    {F_VERIZON, F_APACHEJAMES},
+};
+
+int dlv_family_resolve(int first, uint64_t seen)
+{
+    for (size_t i = 0; i < sizeof(family_overrides) / sizeof(family_overrides[0]); i++) {
+        if (family_overrides[i].over == first && ((seen >> family_overrides[i].winner) & 1u)) {
+            return family_overrides[i].winner;
+        }
+    }
+    return first;
 }
 
 /* Remote hosts and mail domains to the rule set of their operator (suffix match on a label

@@ -672,6 +672,88 @@ static int delimiter(const char *l, size_t n, const char *b, size_t bn)
     return close ? 2 : 1;
 }
 
+/* Does body[0..n) hold a delimiter line for boundary b? */
+static int has_delimiter(const char *body, size_t n, const char *b, size_t bn)
+{
+    size_t pos = 0;
+    const char *l;
+    size_t ln;
+    /* bounded by the number of lines */
+    while (dlv_msg_line(body, n, &pos, &l, &ln)) {
+        if (ln >= bn + 2 && l[0] == '-' && delimiter(l, ln, b, bn)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Lenient: a boundary parameter written on an unindented line right after the header
+ * ("boundary=\"...\""), which the header parser leaves at the start of the body. On success
+ * the boundary is in out and *skip is the length of that line. */
+static int lenient_param(const char *body, size_t n, char *out, size_t cap, size_t *skip)
+{
+    size_t pos = 0;
+    const char *l;
+    size_t ln;
+    if (!dlv_msg_line(body, n, &pos, &l, &ln) || ln < 10 || !ieq(l, 9, "boundary=")) {
+        return 0;
+    }
+    char v[DLV_MSG_MAX_PARAM + 16];
+    size_t k = 0;
+    memcpy(v, "x/y; ", 5);
+    k = 5;
+    for (size_t i = 0; i < ln && k + 1 < sizeof(v); i++) {
+        v[k++] = l[i];
+    }
+    v[k] = '\0';
+    if (!dlv_mime_param(v, k, "boundary", out, cap) || !out[0]) {
+        return 0;
+    }
+    *skip = pos;
+    return 1;
+}
+
+/* Lenient: the body's own delimiter when the declared one never occurs: the first line that
+ * starts with "--", has no white space, is 10 to 200 octets long and occurs again (as a
+ * delimiter or close delimiter). Leaves b unchanged when there is none. */
+static void guess_boundary(const char *body, size_t n, char *b, size_t cap)
+{
+    size_t pos = 0;
+    const char *l;
+    size_t ln;
+    size_t guard = 0;
+    /* bounded: at most 20 candidate lines, each checked in one pass */
+    while (dlv_msg_line(body, n, &pos, &l, &ln) && guard < 20) {
+        if (ln < 10 || ln > 200 || l[0] != '-' || l[1] != '-' || ln - 2 >= cap) {
+            continue;
+        }
+        size_t i = 2;
+        while (i < ln && (unsigned char)l[i] > 32) {
+            i++;
+        }
+        if (i != ln) {
+            continue;
+        }
+        guard++;
+        size_t bn = ln - 2;
+        if (bn > 2 && l[ln - 1] == '-' && l[ln - 2] == '-') {
+            continue; /* a close delimiter first: not a start */
+        }
+        size_t p2 = pos;
+        const char *l2;
+        size_t ln2;
+        int again = 0;
+        while (!again && dlv_msg_line(body, n, &p2, &l2, &ln2)) {
+            again = ln2 >= ln && l2[0] == '-' && delimiter(l2, ln2, l + 2, bn) != 0;
+        }
+        if (again) {
+            memcpy(b, l + 2, bn);
+            b[bn] = '\0';
+            return;
+        }
+    }
+}
+
 deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t len)
 {
     m->count = 0;
@@ -713,7 +795,11 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
         p->data = p->body;
         p->data_len = p->body_len;
         const dlv_field *cte = dlv_header_find(&p->hdr, "content-transfer-encoding", 0);
-        if (cte && strncmp(p->type, "multipart/", 10) != 0) {
+        int skip = m->skip_decode &&
+                   (w.in_message || strncmp(p->type, "image/", 6) == 0 ||
+                    strncmp(p->type, "audio/", 6) == 0 || strncmp(p->type, "video/", 6) == 0 ||
+                    strncmp(p->type, "application/", 12) == 0);
+        if (cte && !skip && strncmp(p->type, "multipart/", 10) != 0) {
             char enc[32];
             dlv_mime_type(cte->value, cte->value_len, enc, sizeof(enc));
             /* dlv_mime_type needs a slash; read the token directly instead */
@@ -757,15 +843,21 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
             continue;
         }
         char b[DLV_MSG_MAX_PARAM];
+        size_t body_skip = 0;
         if (!dlv_mime_param(ct->value, ct->value_len, "boundary", b, sizeof(b)) || !b[0]) {
-            continue;
+            if (!m->lenient || !lenient_param(p->body, p->body_len, b, sizeof(b), &body_skip)) {
+                continue;
+            }
+        }
+        if (m->lenient && !has_delimiter(p->body, p->body_len, b, strlen(b))) {
+            guess_boundary(p->body, p->body_len, b, sizeof(b));
         }
         size_t bn = strlen(b);
         /* split the body: collect child ranges, then push them in reverse order */
         size_t child_off[DLV_MSG_MAX_PARTS];
         size_t child_len[DLV_MSG_MAX_PARTS];
         size_t nchild = 0;
-        size_t pos = (size_t)(p->body - buf), end = pos + p->body_len;
+        size_t pos = (size_t)(p->body - buf) + body_skip, end = (size_t)(p->body - buf) + p->body_len;
         size_t cur_start = 0;
         int in_part = 0;
         const char *l;

@@ -110,6 +110,12 @@ typedef struct dlv_mime {
     dlv_part *parts;      /* in document order (pre-order): parts[0] is the message */
     size_t count, cap;
     int truncated;        /* a limit stopped the split (depth or parts) */
+    /* Opt-in behaviour (0 after dlv_mime_init; the defaults are what DKIM relies on): */
+    int lenient;          /* recover damaged multiparts: a boundary parameter on an
+                             unindented line after the header, or a declared boundary that
+                             never occurs in the body (then the body's own delimiter) */
+    int skip_decode;      /* leave base64/QP undecoded (data == body) inside attached
+                             messages and in image/audio/video/application parts */
 } dlv_mime;
 
 void dlv_mime_init(dlv_mime *m, deliver_ctx *ctx);

@@ -16,12 +16,12 @@
 /*
  * Thresholds. The issue's goals are 99 % recipients found, 95 % reason agreement and 97 %
  * hard/soft agreement. They are NOT met yet: the values below are a RATCHET, the figures
- * reached so far (95.40 %, 86.14 %, 92.52 %), asserted as floors so that a regression fails
+ * reached so far (98.72 %, 88.92 %, 95.58 %), asserted as floors so that a regression fails
  * the test. Raise them as the classifier improves, up to the goals; never lower them.
  */
-#define MIN_FOUND 95.3
-#define MIN_REASON 86.1
-#define MIN_HARD 92.5
+#define MIN_FOUND 98.7
+#define MIN_REASON 88.9
+#define MIN_HARD 95.5
 
 /*
  * Labels we believe wrong or inconsistent (the rules were NOT bent to them; they count as
@@ -50,6 +50,11 @@
  *   labelled filtered; the same text is userunknown in rfc3464-63 and the rhost-google files.
  * - lhost-ezweb-02: "550 user unknown (in reply to RCPT TO command)" labelled suspend.
  * - lhost-exim-46: "Missing reverse DNS" labelled blocked, where the taxonomy has requireptr.
+ * - lhost-apachejames-01 (filtered) and lhost-verizon-02 (userunknown): the same ApacheJames
+ *   "Error message below: 550 - Requested action not taken: no such user here" text; only
+ *   the sending host (Verizon's vtext.com) tells them apart, so the rule follows the host.
+ * - lhost-domino-03: labelled kijitora@neko.example.com, but the DSN's Final-Recipient and the
+ *   returned message's To: say kijitora@neko.example.org.
  * - lhost-qmail-07 (networkerror) and lhost-x2-06 (expired) carry the same text ("wasn't able
  *   to establish an SMTP connection ... in the queue too long"); kept apart by family rules.
  */

@@ -41,7 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     dlv_mime m;
     dlv_mime_init(&m, ctx);
-    if (dlv_mime_parse(&m, &a, buf, size) == DELIVER_OK) {
+    /* the default, then the opt-in lenient split and skipped decoding (the classifier's) */
+    for (int mode = 0; mode < 2; mode++) {
+        m.lenient = mode;
+        m.skip_decode = mode;
+        if (dlv_mime_parse(&m, &a, buf, size) != DELIVER_OK) {
+            continue;
+        }
         if (m.count > DLV_MSG_MAX_PARTS) {
             abort();
         }

@@ -94,6 +94,54 @@ static void test_mime(deliver_ctx *ctx)
     dlv_arena_clear(&a);
 }
 
+/* The opt-in behaviours: lenient multipart recovery and skipped decoding; off by default. */
+static void test_mime_options(deliver_ctx *ctx)
+{
+    dlv_arena a;
+    dlv_arena_init(&a, ctx);
+    dlv_mime m;
+    dlv_mime_init(&m, ctx);
+    CHECK_INT(m.lenient, 0);
+    CHECK_INT(m.skip_decode, 0);
+    /* a boundary parameter on an unindented line, and a declared boundary that never occurs */
+    const char unindented[] = "Content-Type: multipart/mixed;\nboundary=\"=_B\"\n\n--=_B\n"
+                              "Content-Type: text/plain\n\nhello\n--=_B--\n";
+    const char renamed[] = "Content-Type: multipart/report; boundary=\"AAA.1/x\"\n\n"
+                           "--BBBB.22222/x\nContent-Type: text/plain\n\nhi\n--BBBB.22222/x\n"
+                           "Content-Type: message/delivery-status\n\nAction: failed\n--BBBB.22222/x--\n";
+    CHECK_INT(dlv_mime_parse(&m, &a, unindented, sizeof(unindented) - 1), DELIVER_OK);
+    CHECK_INT(m.count, 1); /* the default: not split */
+    CHECK_INT(dlv_mime_parse(&m, &a, renamed, sizeof(renamed) - 1), DELIVER_OK);
+    CHECK_INT(m.count, 1);
+    m.lenient = 1;
+    CHECK_INT(dlv_mime_parse(&m, &a, unindented, sizeof(unindented) - 1), DELIVER_OK);
+    CHECK_INT(m.count, 2);
+    if (m.count == 2) {
+        CHECK_STR(m.parts[1].type, "text/plain");
+        CHECK(m.parts[1].data_len >= 5 && memcmp(m.parts[1].data, "hello", 5) == 0);
+    }
+    CHECK_INT(dlv_mime_parse(&m, &a, renamed, sizeof(renamed) - 1), DELIVER_OK);
+    CHECK_INT(m.count, 3);
+    if (m.count == 3) {
+        CHECK_STR(m.parts[2].type, "message/delivery-status");
+    }
+    /* skip_decode: the attached message's base64 stays as written, the report's is decoded */
+    const char enc[] = "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                       "Content-Transfer-Encoding: base64\n\naGVsbG8=\n--b\n"
+                       "Content-Type: message/rfc822\n\nContent-Transfer-Encoding: base64\n\n"
+                       "aGVsbG8=\n--b--\n";
+    m.skip_decode = 1;
+    CHECK_INT(dlv_mime_parse(&m, &a, enc, sizeof(enc) - 1), DELIVER_OK);
+    CHECK_INT(m.count, 4);
+    if (m.count == 4) {
+        CHECK(m.parts[1].data_len == 5 && memcmp(m.parts[1].data, "hello", 5) == 0);
+        CHECK_INT(m.parts[3].in_message, 1);
+        CHECK(m.parts[3].data == m.parts[3].body);
+    }
+    dlv_mime_free(&m);
+    dlv_arena_clear(&a);
+}
+
 int main(void)
 {
     deliver_ctx *ctx = NULL;
@@ -101,6 +149,7 @@ int main(void)
     test_headers(ctx);
     test_params();
     test_mime(ctx);
+    test_mime_options(ctx);
     deliver_ctx_free(ctx);
     return check_done("msg");
 }
