@@ -19,6 +19,13 @@ static const struct {
     {"spf-lint", cmd_spf_lint,
      "spf-lint DOMAIN|--record TEXT [--domain D]  lint SPF records and their include tree"},
     {"dnsbl", cmd_dnsbl, "dnsbl IP|DOMAIN [--list ZONE[=FILTER][*WEIGHT]]... [--threshold N] [--self-check]  DNSBL/DNSWL lookups"},
+    {"dkim-key", cmd_dkim_key, "dkim-key SELECTOR DOMAIN|--record TEXT  check a DKIM key record"},
+    {"dkim-verify", cmd_dkim_verify, "dkim-verify [--time UNIX] [--allow-weak] [FILE|-]  verify DKIM signatures"},
+    {"dkim-sign", cmd_dkim_sign,
+     "dkim-sign --key PEM --domain D --selector S [--canon C] [--expire S] [FILE|-]  sign a message"},
+    {"dmarc", cmd_dmarc, "dmarc DOMAIN [--mode rfc7489|rfc9989] [--psl] | --record TEXT  DMARC record, org domain, findings"},
+    {"dmarc-eval", cmd_dmarc_eval,
+     "dmarc-eval --from D [--spf RESULT:D] [--dkim RESULT:D[:S]]... [--mode M] [--reports]  DMARC verdict"},
     {"bounce", cmd_bounce, "bounce [FILE|DIR|-]...   classify bounces, one line per recipient"},
 };
 

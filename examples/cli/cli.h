@@ -26,6 +26,11 @@ int cmd_spf(cli *c, int argc, char **argv);
 int cmd_spf_lint(cli *c, int argc, char **argv);
 int cmd_bounce(cli *c, int argc, char **argv);
 int cmd_dnsbl(cli *c, int argc, char **argv);
+int cmd_dmarc(cli *c, int argc, char **argv);
+int cmd_dmarc_eval(cli *c, int argc, char **argv);
+int cmd_dkim_key(cli *c, int argc, char **argv);
+int cmd_dkim_verify(cli *c, int argc, char **argv);
+int cmd_dkim_sign(cli *c, int argc, char **argv);
 
 /* Messages to stderr, prefixed with the program name. */
 void cli_error(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

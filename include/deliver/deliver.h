@@ -14,5 +14,7 @@
 #include <deliver/address.h>
 #include <deliver/bounce.h>
 #include <deliver/spf.h>
+#include <deliver/dmarc.h>
+#include <deliver/dkim.h>
 
 #endif /* DELIVER_DELIVER_H */

@@ -6,7 +6,7 @@
      TMP + prefix (the configured prefix, e.g. /usr/local);
   2. checks the installed tree: every public header (source include/deliver/*.h and the
      generated ones) under include/deliver/, libdeliver.so + the SONAME link, libdeliver.pc
-     with Requires.private naming ldns, openssl and libidn2, the `deliver` program in bin/
+     with Requires.private naming ldns, openssl, libidn2 and libpsl, the `deliver` program in bin/
      and its man page (when the examples are built);
   3. with PKG_CONFIG_PATH=<installed pkgconfig dir> and PKG_CONFIG_SYSROOT_DIR=TMP (the .pc
      is not edited), compiles a copy of consumer.c with only
@@ -134,8 +134,8 @@ def test(o, tmp, builddir, srcdir):
         req = [r.split()[0] for r in fields.get('Requires.private', '').split(',')
                if r.strip()]
         print('     Requires.private: %s' % fields.get('Requires.private', '').strip())
-        absent = [d for d in ('ldns', 'openssl', 'libidn2') if d not in req]
-        check(not absent, 'libdeliver.pc Requires.private names ldns, openssl and libidn2',
+        absent = [d for d in ('ldns', 'openssl', 'libidn2', 'libpsl') if d not in req]
+        check(not absent, 'libdeliver.pc Requires.private names ldns, openssl, libidn2 and libpsl',
               'missing: ' + ' '.join(absent))
         public_req = [r for r in fields.get('Requires', '').split(',') if r.strip()]
         check(not public_req, 'libdeliver.pc has no public Requires (no dependency types '

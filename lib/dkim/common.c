@@ -1,0 +1,573 @@
+/*
+ * DKIM shared pieces: tag lists, strict base64, header storage, canonicalization.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "dkim/dkim_int.h"
+
+#include <string.h>
+
+#include "msg/msg.h"
+
+static int is_wsp(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int is_fws(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* ---- tag lists ---- */
+
+int dlv_dkim_tags(const char *s, size_t n, dlv_dkim_tag *tags, size_t *count, size_t *err_off,
+                  int *fws)
+{
+    size_t i = 0, k = 0;
+    int saw_fws = 0;
+    *count = 0;
+    *err_off = 0;
+    /* each pass consumes at least one octet or ends: bounded by n */
+    while (i < n) {
+        size_t lead = i;
+        while (i < n && is_fws((unsigned char)s[i])) {
+            i++;
+        }
+        (void)lead;
+        if (i >= n) {
+            break;
+        }
+        if (s[i] == ';') { /* empty tag-spec: tolerated */
+            i++;
+            continue;
+        }
+        size_t name_off = i;
+        if (!is_alpha((unsigned char)s[i])) {
+            *err_off = i;
+            return DLV_TAGS_SYNTAX;
+        }
+        while (i < n && (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) ||
+                         s[i] == '_')) {
+            i++;
+        }
+        size_t name_len = i - name_off;
+        while (i < n && is_fws((unsigned char)s[i])) {
+            i++;
+            saw_fws = 1;
+        }
+        if (i >= n || s[i] != '=') {
+            *err_off = i < n ? i : name_off;
+            return DLV_TAGS_SYNTAX;
+        }
+        i++;
+        while (i < n && is_fws((unsigned char)s[i])) {
+            i++;
+            saw_fws = 1;
+        }
+        size_t vstart = i;
+        while (i < n && s[i] != ';') {
+            unsigned char c = (unsigned char)s[i];
+            if (is_fws(c)) {
+                saw_fws = 1;
+            } else if (c < 0x21 || c > 0x7e) {
+                *err_off = i;
+                return DLV_TAGS_SYNTAX;
+            }
+            i++;
+        }
+        size_t vend = i;
+        while (vend > vstart && is_fws((unsigned char)s[vend - 1])) {
+            vend--;
+        }
+        if (i < n) {
+            i++; /* the ';' */
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (tags[j].name_len == name_len && memcmp(tags[j].name, s + name_off, name_len) == 0) {
+                *err_off = name_off;
+                return DLV_TAGS_DUPLICATE;
+            }
+        }
+        if (k >= DLV_DKIM_MAX_TAGS) {
+            *err_off = name_off;
+            return DLV_TAGS_TOO_MANY;
+        }
+        tags[k].name = s + name_off;
+        tags[k].name_len = name_len;
+        tags[k].val = s + vstart;
+        tags[k].val_len = vend - vstart;
+        tags[k].off = name_off;
+        k++;
+    }
+    *count = k;
+    if (fws) {
+        *fws = saw_fws;
+    }
+    return DLV_TAGS_OK;
+}
+
+const dlv_dkim_tag *dlv_dkim_tag_find(const dlv_dkim_tag *tags, size_t count, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < count; i++) {
+        if (tags[i].name_len == nl && memcmp(tags[i].name, name, nl) == 0) {
+            return &tags[i];
+        }
+    }
+    return NULL;
+}
+
+int dlv_dkim_tag_is(const dlv_dkim_tag *t, const char *s)
+{
+    size_t n = strlen(s);
+    return t && t->val_len == n && memcmp(t->val, s, n) == 0;
+}
+
+/* ---- base64 ---- */
+
+static int b64v(int c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '+') {
+        return 62;
+    }
+    if (c == '/') {
+        return 63;
+    }
+    return -1;
+}
+
+long dlv_dkim_b64_decode(const char *s, size_t n, uint8_t *out)
+{
+    uint32_t acc = 0;
+    int bits = 0, pad = 0;
+    size_t o = 0, chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (is_fws(c)) {
+            continue;
+        }
+        if (c == '=') {
+            pad++;
+            if (pad > 2) {
+                return -1;
+            }
+            continue;
+        }
+        int v = b64v(c);
+        if (v < 0 || pad) {
+            return -1;
+        }
+        chars++;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (chars % 4 == 1) {
+        return -1;
+    }
+    if (pad && (chars + (size_t)pad) % 4 != 0) {
+        return -1;
+    }
+    return (long)o;
+}
+
+int dlv_dkim_b64_encode(dlv_buf *b, const uint8_t *buf, size_t n)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)buf[i] << 16;
+        if (i + 1 < n) {
+            v |= (uint32_t)buf[i + 1] << 8;
+        }
+        if (i + 2 < n) {
+            v |= buf[i + 2];
+        }
+        char q[4] = {al[(v >> 18) & 63], al[(v >> 12) & 63], i + 1 < n ? al[(v >> 6) & 63] : '=',
+                     i + 2 < n ? al[v & 63] : '='};
+        if (dlv_buf_append(b, q, 4) < 0) {
+            return -1;
+        }
+    }
+    return b->failed ? -1 : 0;
+}
+
+/* ---- header storage ---- */
+
+void dlv_dkim_hdrs_init(dlv_dkim_hdrs *h, deliver_ctx *ctx)
+{
+    memset(h, 0, sizeof(*h));
+    h->ctx = ctx;
+}
+
+void dlv_dkim_hdrs_clear(dlv_dkim_hdrs *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        dlv_free(h->ctx, h->f[i].raw);
+    }
+    dlv_free(h->ctx, h->f);
+    h->f = NULL;
+    h->n = h->cap = 0;
+}
+
+deliver_status dlv_dkim_hdrs_add(dlv_dkim_hdrs *h, const char *field, size_t len)
+{
+    while (len > 0 && (field[len - 1] == '\n' || field[len - 1] == '\r')) {
+        len--;
+    }
+    const char *colon = memchr(field, ':', len);
+    if (!colon) {
+        return DELIVER_E_INVALID;
+    }
+    if (h->n >= DLV_DKIM_MAX_FIELDS) {
+        return DELIVER_E_LIMIT;
+    }
+    if (dlv_grow(h->ctx, (void **)&h->f, &h->cap, h->n + 1, sizeof(*h->f)) < 0) {
+        return DELIVER_E_NOMEM;
+    }
+    /* normalise line ends to CRLF: at most doubles the length */
+    char *raw = dlv_alloc(h->ctx, len * 2 + 1);
+    if (!raw) {
+        return DELIVER_E_NOMEM;
+    }
+    size_t o = 0, colon_off = 0;
+    int have_colon = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = field[i];
+        if (c == '\r') {
+            raw[o++] = '\r';
+            raw[o++] = '\n';
+            if (i + 1 < len && field[i + 1] == '\n') {
+                i++;
+            }
+            continue;
+        }
+        if (c == '\n') {
+            raw[o++] = '\r';
+            raw[o++] = '\n';
+            continue;
+        }
+        if (c == ':' && !have_colon) {
+            have_colon = 1;
+            colon_off = o;
+        }
+        raw[o++] = c;
+    }
+    raw[o] = '\0';
+    size_t nl = colon_off;
+    while (nl > 0 && is_wsp((unsigned char)raw[nl - 1])) {
+        nl--;
+    }
+    dlv_dkim_field *f = &h->f[h->n++];
+    f->raw = raw;
+    f->raw_len = o;
+    f->name_len = nl;
+    f->colon = colon_off;
+    f->used = 0;
+    return DELIVER_OK;
+}
+
+int dlv_dkim_field_is(const dlv_dkim_field *f, const char *name, size_t name_len)
+{
+    if (f->name_len != name_len) {
+        return 0;
+    }
+    for (size_t i = 0; i < name_len; i++) {
+        int a = (unsigned char)f->raw[i], b = (unsigned char)name[i];
+        if (a >= 'A' && a <= 'Z') {
+            a += 32;
+        }
+        if (b >= 'A' && b <= 'Z') {
+            b += 32;
+        }
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int dlv_dkim_canon_field(dlv_buf *b, const char *raw, size_t raw_len, size_t name_len,
+                         size_t colon, int relaxed, int crlf)
+{
+    if (!relaxed) {
+        if (dlv_buf_append(b, raw, raw_len) < 0) {
+            return -1;
+        }
+    } else {
+        dlv_field f;
+        f.name = raw;
+        f.name_len = name_len;
+        f.value = raw + colon + 1;
+        f.value_len = raw_len - colon - 1;
+        f.raw = raw;
+        f.raw_len = raw_len;
+        if (dlv_field_canon_relaxed(b, &f) < 0) {
+            return -1;
+        }
+    }
+    if (crlf && dlv_buf_append(b, "\r\n", 2) < 0) {
+        return -1;
+    }
+    return b->failed ? -1 : 0;
+}
+
+int dlv_dkim_canon_headers(dlv_dkim_hdrs *h, const char *const *names, const size_t *name_lens,
+                           size_t count, int relaxed, dlv_buf *b)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        h->f[i].used = 0;
+    }
+    for (size_t k = 0; k < count; k++) {
+        for (size_t i = h->n; i-- > 0;) {
+            dlv_dkim_field *f = &h->f[i];
+            if (!f->used && dlv_dkim_field_is(f, names[k], name_lens[k])) {
+                f->used = 1;
+                if (dlv_dkim_canon_field(b, f->raw, f->raw_len, f->name_len, f->colon, relaxed,
+                                         1) < 0) {
+                    return -1;
+                }
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- body canonicalization ---- */
+
+void dlv_dkim_body_init(dlv_dkim_body *b, int relaxed, int64_t limit, dlv_dkim_sink sink,
+                        void *ud)
+{
+    memset(b, 0, offsetof(dlv_dkim_body, out)); /* the output buffer needs no clearing */
+    b->outn = 0;
+    b->relaxed = relaxed;
+    b->limit = limit;
+    b->sink = sink;
+    b->ud = ud;
+}
+
+/* hand n canonical octets that start at canonical offset `at` to the sink, cut at l= */
+static void pass(dlv_dkim_body *b, const uint8_t *p, size_t n, uint64_t at)
+{
+    if (b->limit >= 0) {
+        uint64_t lim = (uint64_t)b->limit;
+        n = at >= lim ? 0 : (lim - at < n ? (size_t)(lim - at) : n);
+    }
+    if (n > 0) {
+        b->sink(b->ud, p, n);
+    }
+}
+
+static void flush(dlv_dkim_body *b)
+{
+    if (b->outn == 0) {
+        return;
+    }
+    pass(b, b->out, b->outn, b->emitted - b->outn);
+    b->outn = 0;
+}
+
+static void emit(dlv_dkim_body *b, const uint8_t *p, size_t n)
+{
+    if (n >= sizeof(b->out) / 4) {
+        /* a long span goes to the sink as it is, after what is buffered */
+        flush(b);
+        pass(b, p, n, b->emitted);
+        b->emitted += n;
+        return;
+    }
+    if (n > sizeof(b->out) - b->outn) {
+        flush(b);
+    }
+    memcpy(b->out + b->outn, p, n);
+    b->outn += n;
+    b->emitted += n;
+}
+
+static void emit_empties(dlv_dkim_body *b)
+{
+    while (b->empty_lines > 0) {
+        emit(b, (const uint8_t *)"\r\n", 2);
+        b->empty_lines--;
+    }
+}
+
+static void end_line(dlv_dkim_body *b)
+{
+    b->pending_wsp = 0;
+    if (b->line_has) {
+        emit(b, (const uint8_t *)"\r\n", 2);
+        b->line_has = 0;
+    } else {
+        b->empty_lines++;
+    }
+}
+
+/* One content octet (not a line end). */
+static void content(dlv_dkim_body *b, uint8_t c)
+{
+    if (b->relaxed && is_wsp(c)) {
+        b->pending_wsp = 1;
+        return;
+    }
+    if (b->empty_lines) {
+        emit_empties(b);
+    }
+    if (b->pending_wsp) {
+        emit(b, (const uint8_t *)" ", 1);
+        b->pending_wsp = 0;
+    }
+    b->line_has = 1;
+    emit(b, &c, 1);
+}
+
+void dlv_dkim_body_feed(dlv_dkim_body *b, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (b->pending_cr) {
+            b->pending_cr = 0;
+            if (c == '\n') {
+                end_line(b);
+                i++;
+                continue;
+            }
+            content(b, '\r');
+            continue; /* c is looked at again */
+        }
+        if (c == '\r') {
+            b->pending_cr = 1;
+            i++;
+            continue;
+        }
+        if (c == '\n') {
+            end_line(b);
+            i++;
+            continue;
+        }
+        /* a run of plain octets on a line that already has content */
+        if (!b->relaxed && b->line_has) {
+            size_t j = i;
+            while (j < n && p[j] != '\r' && p[j] != '\n') {
+                j++;
+            }
+            emit(b, p + i, j - i);
+            i = j;
+            continue;
+        }
+        if (b->relaxed && b->line_has && !b->pending_wsp && !is_wsp(c)) {
+            /* text that is already canonical: no CR/LF, WSP only as single spaces followed
+             * by more text in this chunk */
+            size_t j = i;
+            while (j < n) {
+                uint8_t d = p[j];
+                if (d != '\r' && d != '\n' && !is_wsp(d)) {
+                    j++;
+                } else if (d == ' ' && j + 1 < n && p[j + 1] != '\r' && p[j + 1] != '\n' &&
+                           !is_wsp(p[j + 1])) {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+            emit(b, p + i, j - i);
+            i = j;
+            continue;
+        }
+        content(b, c);
+        i++;
+    }
+}
+
+void dlv_dkim_body_end(dlv_dkim_body *b)
+{
+    if (b->pending_cr) {
+        b->pending_cr = 0;
+        content(b, '\r');
+    }
+    if (b->line_has) {
+        emit(b, (const uint8_t *)"\r\n", 2);
+        b->line_has = 0;
+    } else if (!b->relaxed && b->emitted == 0) {
+        emit(b, (const uint8_t *)"\r\n", 2); /* simple: an empty body is one CRLF */
+    }
+    b->empty_lines = 0;
+    flush(b);
+}
+
+/* ---- a message in memory ---- */
+
+deliver_status dlv_dkim_split(const uint8_t *msg, size_t len, dlv_dkim_field_fn fn, void *h,
+                              size_t *body_off)
+{
+    /* the shared RFC 5322 parser finds the fields and where the body starts */
+    deliver_ctx *ctx = NULL;
+    (void)ctx;
+    const char *buf = (const char *)msg;
+    size_t pos = 0;
+    const char *line;
+    size_t ll;
+    size_t start = 0;
+    int have = 0;
+    *body_off = len;
+    /* a leading mbox "From " line is not a field */
+    if (len >= 5 && memcmp(buf, "From ", 5) == 0) {
+        dlv_msg_line(buf, len, &pos, &line, &ll);
+    }
+    for (;;) {
+        size_t at = pos;
+        if (!dlv_msg_line(buf, len, &pos, &line, &ll)) {
+            if (have) {
+                deliver_status st = fn(h, buf + start, at - start);
+                if (st < 0 && st != DELIVER_E_INVALID) {
+                    return st;
+                }
+            }
+            *body_off = len;
+            return DELIVER_OK;
+        }
+        if (ll > 0 && is_wsp((unsigned char)line[0]) && have) {
+            continue; /* continuation */
+        }
+        if (have) {
+            deliver_status st = fn(h, buf + start, at - start);
+            if (st < 0 && st != DELIVER_E_INVALID) {
+                return st;
+            }
+            have = 0;
+        }
+        if (ll == 0) {
+            *body_off = pos;
+            return DELIVER_OK;
+        }
+        if (!memchr(line, ':', ll)) {
+            *body_off = at; /* not a field: the body starts here */
+            return DELIVER_OK;
+        }
+        start = at;
+        have = 1;
+    }
+}
