@@ -26,6 +26,7 @@ typedef struct parsed_record {
     deliver_status status; /* of the parse: DELIVER_OK or DELIVER_E_PARSE/LIMIT */
     size_t err_offset;
     const char *why;
+    char **targets;        /* per term: its domain-spec normalised when it has no macros */
 } parsed_record;
 
 enum { PH_FETCH, PH_FETCH_WAIT, PH_TERMS };
@@ -36,6 +37,7 @@ enum { X_NONE, X_START, X_WAIT, X_DONE };
 typedef struct frame {
     char domain[DLV_DOMAIN_MAX + 1];
     const char *dcopy;       /* the domain in the check's arena, for the trace entries */
+    const struct parsed_record *pr; /* where rec came from (NULL before the fetch) */
     unsigned depth;
     int redirected;          /* reached through redirect=: "none" becomes permerror */
     int phase;
@@ -630,6 +632,13 @@ static int expand_target(deliver_spf *s, frame *f, const dlv_spf_term *t, const 
         copy_name(f->target, f->domain);
         return 1;
     }
+    if (!t->spec_has_macros && f->pr && f->pr->targets) {
+        const char *n = f->pr->targets[t - f->rec.terms]; /* normalised when first parsed */
+        if (n) {
+            copy_name(f->target, n);
+            return 1;
+        }
+    }
     dlv_spf_macro_env env;
     macro_env(s, f->domain, &env);
     dlv_buf b;
@@ -996,6 +1005,24 @@ static const parsed_record *parse_cached(deliver_spf *s, const char *text, size_
     if (pr->status == DELIVER_E_NOMEM) {
         return NULL;
     }
+    if (pr->status == DELIVER_OK && pr->rec.nterms > 0) {
+        /* the targets that need no expansion, normalised once for every later check */
+        pr->targets = dlv_arena_alloc(&s->records_arena, pr->rec.nterms * sizeof(char *));
+        if (!pr->targets) {
+            return NULL;
+        }
+        for (size_t i = 0; i < pr->rec.nterms; i++) {
+            const dlv_spf_term *t = &pr->rec.terms[i];
+            char norm[DLV_DOMAIN_MAX + 1];
+            if (t->spec && !t->spec_has_macros &&
+                dlv_domain_normalize(t->spec, t->spec_len, norm, 0, NULL) == DELIVER_OK) {
+                pr->targets[i] = dlv_arena_strndup(&s->records_arena, norm, strlen(norm));
+                if (!pr->targets[i]) {
+                    return NULL;
+                }
+            }
+        }
+    }
     if (memchr(text, '\0', len) == NULL &&
         dlv_hmap_put(&s->records, copy, len, pr, NULL) < 0) {
         return NULL;
@@ -1058,6 +1085,7 @@ static int fetch(deliver_spf *s, frame *f)
     f->text = pr->text;
     f->textlen = pr->len;
     f->rec = pr->rec;
+    f->pr = pr;
     trace_entry *te = cur_trace(s, f);
     if (te) {
         te->term = pr->text; /* NUL-terminated already */
