@@ -25,7 +25,8 @@ static const struct {
      "dkim-sign --key PEM --domain D --selector S [--canon C] [--expire S] [FILE|-]  sign a message"},
     {"dmarc", cmd_dmarc, "dmarc DOMAIN [--mode rfc7489|rfc9989] [--psl] | --record TEXT  DMARC record, org domain, findings"},
     {"dmarc-eval", cmd_dmarc_eval,
-     "dmarc-eval --from D [--spf RESULT:D] [--dkim RESULT:D[:S]]... [--mode M] [--reports]  DMARC verdict"},
+     "dmarc-eval --from D [--spf RESULT:D] [--dkim RESULT:D[:S]]... [--mode M] [--reports]"
+     " | --ip IP --mail-from A --helo H FILE  DMARC verdict"},
     {"bounce", cmd_bounce, "bounce [FILE|DIR|-]...   classify bounces, one line per recipient"},
 };
 

@@ -6,11 +6,18 @@
  * deliver dmarc-eval --from DOMAIN [--from DOMAIN]... [--spf RESULT:DOMAIN]
  *   [--dkim RESULT:DOMAIN[:SELECTOR]]... [--mode M] [--reports] [--allow-multiple-from]
  *   [--authserv-id ID]: DMARC evaluation of given SPF and DKIM results.
+ * deliver dmarc-eval --ip IP [--mail-from ADDR] [--helo NAME] [options] FILE|-:
+ *   runs SPF (deliver_spf_check) and DKIM (deliver_dkim_verify) on the message itself, takes
+ *   the From: field(s) of its header, and prints the verdict with one Authentication-Results
+ *   header (spf=, dkim=, dmarc=).
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const deliver_finding *get_finding(const void *h, size_t i)
 {
@@ -399,6 +406,287 @@ static int spf_result(const char *s, size_t n, deliver_spf_result *out)
     return -1;
 }
 
+/* ---- dmarc-eval FILE ---- */
+
+/* Read a whole file ("-": stdin). NULL on failure (errno set). */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            uint8_t *nb = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                errno = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f)) {
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+    }
+    if (f != stdin) {
+        fclose(f);
+    }
+    *len = n;
+    return buf;
+}
+
+/*
+ * The bodies of the message's From: fields, unfolded (CR and LF dropped, so a fold leaves its
+ * white space), joined with ", " when there are several (each then counts as a From domain,
+ * which DMARC turns into permerror unless --allow-multiple-from). Only the header is looked
+ * at: it ends at the first empty line (CRLF or a lone LF) or the end of the data. Returns the
+ * number of From: fields; *out is malloc'd (NULL when there are none or memory ran out).
+ */
+static int from_fields(const uint8_t *msg, size_t len, char **out, size_t *outlen)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    int count = 0, in_from = 0;
+    *out = NULL;
+    *outlen = 0;
+    size_t pos = 0;
+    while (pos < len) { /* one header line per turn; pos only grows */
+        const uint8_t *nl = memchr(msg + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - msg) : len; /* the line is msg[pos, end) */
+        size_t cut = end > pos && msg[end - 1] == '\r' ? end - 1 : end;
+        if (cut == pos) {
+            break; /* the empty line: end of the header */
+        }
+        size_t from = pos;
+        if (msg[pos] == ' ' || msg[pos] == '\t') {
+            /* a continuation line: belongs to the current field */
+        } else {
+            in_from = 0;
+            const uint8_t *colon = memchr(msg + pos, ':', cut - pos);
+            size_t name_end = colon ? (size_t)(colon - msg) : pos;
+            while (name_end > pos && (msg[name_end - 1] == ' ' || msg[name_end - 1] == '\t')) {
+                name_end--;
+            }
+            if (colon && name_end - pos == 4 && strncasecmp((const char *)msg + pos, "from", 4) == 0) {
+                in_from = 1;
+                from = (size_t)(colon - msg) + 1;
+                if (count++ > 0) {
+                    char *nb = realloc(buf, n + 2);
+                    if (!nb) {
+                        free(buf);
+                        return -1;
+                    }
+                    buf = nb;
+                    memcpy(buf + n, ", ", 2);
+                    n += 2;
+                }
+            }
+        }
+        if (in_from) {
+            char *nb = realloc(buf, n + (cut - from) + 1);
+            if (!nb) {
+                free(buf);
+                return -1;
+            }
+            buf = nb;
+            memcpy(buf + n, msg + from, cut - from);
+            n += cut - from;
+            buf[n] = '\0';
+        }
+        pos = nl ? end + 1 : len;
+    }
+    if (count > 0 && !buf) {
+        buf = malloc(1); /* "From:" with an empty body */
+        if (!buf) {
+            return -1;
+        }
+        buf[0] = '\0';
+    }
+    *out = buf;
+    *outlen = n;
+    return count;
+}
+
+static const deliver_finding *get_spf_finding(const void *h, size_t i)
+{
+    return deliver_spf_get_finding(h, i);
+}
+
+static const deliver_finding *get_dkim_finding(const void *h, size_t i)
+{
+    return deliver_dkim_verify_get_finding(h, i);
+}
+
+/* The SPF and DKIM parts of the --json document of dmarc-eval FILE. */
+static void json_checks(json *j, const deliver_spf *spf, const deliver_dkim_verify *v)
+{
+    json_key(j, "spf");
+    json_begin_object(j);
+    json_key(j, "result");
+    json_string(j, deliver_spf_result_name(deliver_spf_get_result(spf)));
+    json_key(j, "domain");
+    json_string(j, deliver_spf_get_domain(spf));
+    json_key(j, "identity");
+    json_string(j, deliver_spf_get_identity(spf) == DELIVER_SPF_IDENTITY_HELO ? "helo"
+                                                                            : "mailfrom");
+    json_key(j, "mechanism");
+    json_string(j, deliver_spf_get_mechanism(spf));
+    json_key(j, "reason");
+    json_string(j, deliver_spf_get_reason(spf));
+    json_findings(j, deliver_spf_finding_count(spf), get_spf_finding, spf);
+    json_end_object(j);
+    json_key(j, "dkim");
+    json_begin_object(j);
+    json_key(j, "result");
+    json_string(j, deliver_dkim_result_name(deliver_dkim_verify_get_result(v)));
+    json_key(j, "signatures");
+    json_begin_array(j);
+    for (size_t i = 0; i < deliver_dkim_verify_signature_count(v); i++) {
+        json_begin_object(j);
+        json_key(j, "domain");
+        json_string(j, deliver_dkim_verify_sig_get_domain(v, i));
+        json_key(j, "selector");
+        json_string(j, deliver_dkim_verify_sig_get_selector(v, i));
+        json_key(j, "algorithm");
+        json_string(j, deliver_dkim_verify_sig_get_algorithm(v, i));
+        json_key(j, "result");
+        json_string(j, deliver_dkim_result_name(deliver_dkim_verify_sig_get_result(v, i)));
+        json_key(j, "reason");
+        json_string(j, deliver_dkim_verify_sig_get_reason(v, i));
+        json_end_object(j);
+    }
+    json_end_array(j);
+    json_findings(j, deliver_dkim_verify_finding_count(v), get_dkim_finding, v);
+    json_end_object(j);
+}
+
+static void text_checks(const deliver_spf *spf, const deliver_dkim_verify *v)
+{
+    printf("spf: %s (%s %s)\n", deliver_spf_result_name(deliver_spf_get_result(spf)),
+           deliver_spf_get_identity(spf) == DELIVER_SPF_IDENTITY_HELO ? "helo" : "mailfrom",
+           deliver_spf_get_domain(spf));
+    printf("dkim: %s\n", deliver_dkim_result_name(deliver_dkim_verify_get_result(v)));
+    for (size_t i = 0; i < deliver_dkim_verify_signature_count(v); i++) {
+        const char *r = deliver_dkim_verify_sig_get_reason(v, i);
+        printf("dkim signature %zu: %s d=%s s=%s%s%s\n", i,
+               deliver_dkim_result_name(deliver_dkim_verify_sig_get_result(v, i)),
+               deliver_dkim_verify_sig_get_domain(v, i), deliver_dkim_verify_sig_get_selector(v, i),
+               *r ? " reason=" : "", r);
+    }
+}
+
+/* dmarc-eval on a message: SPF for (ip, mail_from, helo), DKIM on the file, the From: of its
+ * header, then the DMARC evaluation with both handles. The handle h carries the options. */
+static int eval_file(cli *c, deliver_dmarc *h, deliver_dmarc_mode mode, const char *file,
+                     const char *ip, const char *mail_from, const char *helo)
+{
+    size_t len = 0;
+    uint8_t *msg = read_all(file, &len);
+    if (!msg) {
+        cli_error(c, "cannot read %s: %s", file, strerror(errno));
+        return CLI_FAILED;
+    }
+    char *from = NULL;
+    size_t fromlen = 0;
+    int nfrom = from_fields(msg, len, &from, &fromlen);
+    if (nfrom < 0) {
+        cli_error(c, "out of memory");
+        free(msg);
+        return CLI_FAILED;
+    }
+    if (nfrom == 0) {
+        cli_error(c, "%s: the message has no From: header field", file);
+        free(msg);
+        return CLI_FAILED;
+    }
+    deliver_status st = deliver_dmarc_set_from_header(h, (const uint8_t *)from, fromlen);
+    free(from);
+    if (st < 0) {
+        cli_error(c, "%s: %s", file, deliver_dmarc_errmsg(h));
+        free(msg);
+        return CLI_FAILED;
+    }
+    /* MAIL FROM as given; "<>" and "<addr>" are accepted as in SMTP */
+    char sender[512];
+    size_t sl = strlen(mail_from);
+    if (sl >= 2 && mail_from[0] == '<' && mail_from[sl - 1] == '>') {
+        snprintf(sender, sizeof sender, "%.*s", (int)(sl - 2), mail_from + 1);
+    } else {
+        snprintf(sender, sizeof sender, "%s", mail_from);
+    }
+    deliver_spf *spf = NULL;
+    deliver_dkim_verify *v = NULL;
+    int rc = CLI_OK;
+    st = deliver_spf_new(&spf, c->ctx);
+    if (st == DELIVER_OK) {
+        st = deliver_spf_check(spf, ip, sender, helo);
+        if (st < 0) {
+            cli_error(c, "spf: %s", *deliver_spf_errmsg(spf) ? deliver_spf_errmsg(spf)
+                                                             : deliver_strerror(st));
+            rc = st == DELIVER_E_INVALID ? CLI_USAGE : CLI_FAILED;
+        }
+    } else {
+        cli_error(c, "%s", deliver_strerror(st));
+        rc = CLI_FAILED;
+    }
+    if (rc == CLI_OK) {
+        st = deliver_dkim_verify_new(&v, c->ctx);
+        if (st == DELIVER_OK) {
+            st = deliver_dkim_verify_message(v, msg, len);
+        }
+        if (st < 0) {
+            cli_error(c, "dkim: %s", v && *deliver_dkim_verify_errmsg(v)
+                                         ? deliver_dkim_verify_errmsg(v)
+                                         : deliver_strerror(st));
+            rc = CLI_FAILED;
+        }
+    }
+    if (rc == CLI_OK) {
+        st = deliver_dmarc_set_spf_handle(h, spf);
+        if (st == DELIVER_OK) {
+            st = deliver_dmarc_add_dkim_handle(h, v);
+        }
+        if (st == DELIVER_OK) {
+            deliver_dmarc_set_mode(h, mode);
+            st = deliver_dmarc_evaluate(h);
+        }
+        if (st < 0) {
+            cli_error(c, "%s", *deliver_dmarc_errmsg(h) ? deliver_dmarc_errmsg(h)
+                                                        : deliver_strerror(st));
+            rc = CLI_FAILED;
+        }
+    }
+    if (rc == CLI_OK) {
+        if (c->json) {
+            json j;
+            json_init(&j, stdout);
+            json_begin_object(&j);
+            json_result(&j, h, mode);
+            json_checks(&j, spf, v);
+            json_end_object(&j);
+            fputc('\n', stdout);
+        } else {
+            text_checks(spf, v);
+            text_result(h);
+        }
+    }
+    deliver_dkim_verify_free(v);
+    deliver_spf_free(spf);
+    free(msg);
+    return rc;
+}
+
 int cmd_dmarc_eval(cli *c, int argc, char **argv)
 {
     deliver_dmarc *h = NULL;
@@ -407,11 +695,24 @@ int cmd_dmarc_eval(cli *c, int argc, char **argv)
         return CLI_FAILED;
     }
     deliver_dmarc_mode mode = DELIVER_DMARC_RFC9989;
-    int rc = CLI_OK, nfrom = 0;
+    int rc = CLI_OK, nfrom = 0, given = 0, nfiles = 0;
+    const char *file = NULL, *ip = NULL, *mail_from = NULL, *helo = NULL;
     for (int i = 0; i < argc && rc == CLI_OK; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--mode") == 0 && v) {
+        if (strcmp(a, "--ip") == 0 && v) {
+            ip = v;
+            i++;
+        } else if (strcmp(a, "--mail-from") == 0 && v) {
+            mail_from = v;
+            i++;
+        } else if (strcmp(a, "--helo") == 0 && v) {
+            helo = v;
+            i++;
+        } else if (strcmp(a, "-") == 0 || a[0] != '-') {
+            file = a;
+            nfiles++;
+        } else if (strcmp(a, "--mode") == 0 && v) {
             rc = parse_mode(c, v, &mode) < 0 ? CLI_USAGE : CLI_OK;
             i++;
         } else if (strcmp(a, "--from") == 0 && v) {
@@ -422,6 +723,7 @@ int cmd_dmarc_eval(cli *c, int argc, char **argv)
             nfrom++;
             i++;
         } else if (strcmp(a, "--spf") == 0 && v) {
+            given++;
             const char *colon = strchr(v, ':');
             size_t n = colon ? (size_t)(colon - v) : strlen(v);
             deliver_spf_result r;
@@ -432,6 +734,7 @@ int cmd_dmarc_eval(cli *c, int argc, char **argv)
             }
             i++;
         } else if (strcmp(a, "--dkim") == 0 && v) {
+            given++;
             char buf[600];
             snprintf(buf, sizeof buf, "%s", v);
             char *d = strchr(buf, ':');
@@ -458,17 +761,26 @@ int cmd_dmarc_eval(cli *c, int argc, char **argv)
             }
             i++;
         } else {
-            cli_error(c, "usage: dmarc-eval --from DOMAIN [--spf RESULT:DOMAIN] "
-                         "[--dkim RESULT:DOMAIN[:SELECTOR]]... [--mode rfc7489|rfc9989] "
-                         "[--reports] [--allow-multiple-from] [--authserv-id ID]");
+            cli_error(c, "unknown or incomplete option for dmarc-eval: %s", a);
             rc = CLI_USAGE;
         }
     }
-    if (rc == CLI_OK && nfrom == 0) {
-        cli_error(c, "dmarc-eval needs --from DOMAIN (the message path, FILE, is not built yet)");
-        rc = CLI_USAGE;
-    }
     if (rc == CLI_OK) {
+        int file_mode = file || ip || mail_from || helo;
+        if (file_mode ? (nfiles != 1 || !ip || nfrom || given || (!mail_from && !helo))
+                      : nfrom == 0) {
+            rc = CLI_USAGE;
+        }
+    }
+    if (rc == CLI_USAGE) {
+        cli_error(c, "usage: dmarc-eval --from DOMAIN [--spf RESULT:DOMAIN] "
+                     "[--dkim RESULT:DOMAIN[:SELECTOR]]... [options]\n"
+                     "       dmarc-eval --ip IP --mail-from ADDR --helo NAME [options] FILE|-\n"
+                     "options: [--mode rfc7489|rfc9989] [--reports] [--allow-multiple-from] "
+                     "[--authserv-id ID]");
+    } else if (file) {
+        rc = eval_file(c, h, mode, file, ip, mail_from ? mail_from : "", helo);
+    } else {
         deliver_dmarc_set_mode(h, mode);
         deliver_status st = deliver_dmarc_evaluate(h);
         if (st < 0) {

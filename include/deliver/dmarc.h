@@ -8,6 +8,7 @@
 #define DELIVER_DMARC_H
 
 #include <deliver/common.h>
+#include <deliver/dkim.h>
 #include <deliver/dns.h>
 #include <deliver/finding.h>
 #include <deliver/spf.h>
@@ -309,6 +310,20 @@ DELIVER_API deliver_status deliver_dmarc_set_spf_handle(deliver_dmarc *dmarc,
  */
 DELIVER_API deliver_status deliver_dmarc_add_dkim(deliver_dmarc *dmarc, const char *result,
                                                   const char *domain, const char *selector);
+/**
+ * Add the results of a completed deliver_dkim_verify run, one per DKIM-Signature in the
+ * message's order, as deliver_dmarc_add_dkim() would with each signature's result name, d=
+ * and s= (read through the verifier's public getters). A signature whose d= could not be
+ * parsed cannot align and is left out; an unsigned message adds nothing (dkim=none). At most
+ * 16 DKIM results are kept per message: when the verifier has more, passing signatures are
+ * kept first. Nothing is added when the call fails. `verify` is only read; it may be reset,
+ * reused or freed afterwards.
+ * @return DELIVER_OK; DELIVER_E_INVALID (NULL argument); DELIVER_E_STATE (the verification
+ * has not completed); DELIVER_E_LIMIT (results added earlier leave no room); DELIVER_E_NOMEM.
+ * @since 0.1
+ */
+DELIVER_API deliver_status deliver_dmarc_add_dkim_handle(deliver_dmarc *dmarc,
+                                                         const deliver_dkim_verify *verify);
 /** Evaluate the inputs, blocking on the context's resolver. The verdict is data (get_result).
  * RFC 9989 mode: the author domain's tree walk and the walks of passing SPF/DKIM domains that
  * might align go out together; whether the author domain exists is asked only when the

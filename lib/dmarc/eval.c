@@ -423,6 +423,70 @@ deliver_status deliver_dmarc_add_dkim(deliver_dmarc *h, const char *result, cons
     return DELIVER_OK;
 }
 
+/* Can a DKIM verifier's signature i be taken by add_dkim()? Not without a result or with a d=
+ * that is not a domain name (such a signature cannot align anyway). */
+static int dkim_sig_usable(const deliver_dkim_verify *v, size_t i)
+{
+    deliver_dkim_result r = deliver_dkim_verify_sig_get_result(v, i);
+    const char *d = deliver_dkim_verify_sig_get_domain(v, i);
+    char scratch[DLV_DOMAIN_MAX + 1];
+    const char *why = NULL;
+    return r > DELIVER_DKIM_NONE && r <= DELIVER_DKIM_PERMERROR && d && *d &&
+           dlv_domain_normalize(d, strlen(d), scratch, 0, &why) >= 0;
+}
+
+deliver_status deliver_dmarc_add_dkim_handle(deliver_dmarc *h, const deliver_dkim_verify *v)
+{
+    if (!h || !v) {
+        return DELIVER_E_INVALID;
+    }
+    deliver_dkim_result overall = deliver_dkim_verify_get_result(v);
+    if (overall == DELIVER_DKIM_UNKNOWN) {
+        return dlv_err(&h->err, DELIVER_E_STATE, "the DKIM verification has not completed");
+    }
+    /* bound: the verifier caps its signatures (64); we read at most that many */
+    size_t n = deliver_dkim_verify_signature_count(v), usable = 0;
+    for (size_t i = 0; i < n; i++) {
+        usable += (size_t)dkim_sig_usable(v, i);
+    }
+    if (usable == 0) {
+        return DELIVER_OK;
+    }
+    if (h->ndkim >= MAX_DKIM) {
+        return dlv_err(&h->err, DELIVER_E_LIMIT, "more than %d DKIM results", MAX_DKIM);
+    }
+    size_t room = MAX_DKIM - h->ndkim, before = h->ndkim;
+    /* all in message order when they fit; else passes first (they are what DMARC needs) */
+    int two_passes = usable > room;
+    deliver_status st = DELIVER_OK;
+    for (int pass = two_passes ? 0 : 1; pass < 2 && st >= 0; pass++) {
+        for (size_t i = 0; i < n && st >= 0 && h->ndkim < MAX_DKIM; i++) {
+            if (!dkim_sig_usable(v, i)) {
+                continue;
+            }
+            int is_pass = deliver_dkim_verify_sig_get_result(v, i) == DELIVER_DKIM_PASS;
+            if (two_passes && is_pass != (pass == 0)) {
+                continue;
+            }
+            st = deliver_dmarc_add_dkim(h,
+                                        deliver_dkim_result_name(
+                                            deliver_dkim_verify_sig_get_result(v, i)),
+                                        deliver_dkim_verify_sig_get_domain(v, i),
+                                        deliver_dkim_verify_sig_get_selector(v, i));
+        }
+    }
+    if (st < 0) {
+        /* all or nothing: drop what this call added */
+        for (size_t i = before; i < h->ndkim; i++) {
+            dlv_free(h->ctx, h->dkim[i].selector);
+            h->dkim[i].selector = NULL;
+        }
+        h->ndkim = before;
+        return st;
+    }
+    return DELIVER_OK;
+}
+
 /* ---- the Public Suffix List ---- */
 
 static deliver_status psl_ready(deliver_dmarc *h)

@@ -1,7 +1,8 @@
 /*
  * Unit tests of DMARC: the record parser (defaults, fallback, errors with offsets, URI lists)
  * and the sans-I/O evaluation core with canned answers (no server): questions asked
- * together, the tree walk's bound, hostile and failing answers, fault injection.
+ * together, the tree walk's bound, hostile and failing answers, fault injection; DKIM results
+ * taken from a deliver_dkim_verify handle.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "dmarc/dmarc_int.h"
@@ -9,6 +10,9 @@
 #include "check.h"
 #include "dnswire.h"
 #include "failalloc.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 static deliver_dmarc_record *parse(deliver_ctx *ctx, deliver_dmarc_mode mode, const char *s)
 {
@@ -339,6 +343,167 @@ static void test_failalloc(void)
     }
 }
 
+/* A verifier run over msg (NULL on failure). */
+static deliver_dkim_verify *verified(deliver_ctx *ctx, const char *msg)
+{
+    deliver_dkim_verify *v = NULL;
+    if (deliver_dkim_verify_new(&v, ctx) < 0) {
+        return NULL;
+    }
+    if (deliver_dkim_verify_message(v, (const uint8_t *)msg, strlen(msg)) < 0) {
+        deliver_dkim_verify_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* deliver_dmarc_add_dkim_handle(): DKIM results taken from a verifier (an Ed25519 key made
+ * here, served with the DMARC record by the zone-file resolver). */
+static void test_dkim_handle(void)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    CHECK(k != NULL);
+    if (!k) {
+        return;
+    }
+    char pem[1024] = "", pub[128] = "", zone[2048], msg[4096];
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+    int n = BIO_read(b, pem, (int)sizeof pem - 1);
+    pem[n > 0 ? n : 0] = '\0';
+    BIO_free(b);
+    uint8_t raw[32];
+    size_t rl = sizeof raw;
+    EVP_PKEY_get_raw_public_key(k, raw, &rl);
+    EVP_EncodeBlock((unsigned char *)pub, raw, (int)rl);
+    EVP_PKEY_free(k);
+
+    deliver_ctx *ctx = NULL;
+    CHECK_INT(deliver_ctx_new(&ctx), DELIVER_OK);
+    snprintf(zone, sizeof zone,
+             "$TTL 300\n"
+             "test. IN SOA ns.invalid. h.invalid. 1 3600 600 86400 300\n"
+             "example.test. IN SOA ns.invalid. h.invalid. 1 3600 600 86400 300\n"
+             "_dmarc.example.test. IN TXT \"v=DMARC1; p=reject\"\n"
+             "sel._domainkey.example.test. IN TXT \"v=DKIM1; k=ed25519; p=%s\"\n", pub);
+    CHECK_INT(deliver_ctx_add_zone_text(ctx, zone, strlen(zone), NULL), DELIVER_OK);
+    static const char message[] = "From: Alice <alice@example.test>\r\n"
+                                  "To: bob@example.org\r\n"
+                                  "Subject: handle\r\n"
+                                  "\r\n"
+                                  "The body.\r\n";
+    deliver_dkim_sign *s = NULL;
+    CHECK_INT(deliver_dkim_sign_new(&s, ctx), DELIVER_OK);
+    CHECK_INT(deliver_dkim_sign_set_key(s, (const uint8_t *)pem, strlen(pem)), DELIVER_OK);
+    CHECK_INT(deliver_dkim_sign_set_domain(s, "example.test", "sel"), DELIVER_OK);
+    CHECK_INT(deliver_dkim_sign_message(s, (const uint8_t *)message, strlen(message)),
+              DELIVER_OK);
+    /* a second signature by another domain, below the first (its body hash does not match) */
+    snprintf(msg, sizeof msg, "%s\r\nDKIM-Signature: v=1; a=ed25519-sha256; d=other.test; "
+             "s=none; h=from; bh=AAAA; b=AAAA\r\n%s", deliver_dkim_sign_get_signature(s),
+             message);
+    deliver_dkim_sign_free(s);
+
+    deliver_dmarc *h = NULL;
+    CHECK_INT(deliver_dmarc_new(&h, ctx), DELIVER_OK);
+    deliver_dkim_verify *v = NULL;
+    CHECK_INT(deliver_dkim_verify_new(&v, ctx), DELIVER_OK);
+    /* misuse; a verifier that has not run */
+    CHECK_INT(deliver_dmarc_add_dkim_handle(NULL, v), DELIVER_E_INVALID);
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, NULL), DELIVER_E_INVALID);
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, v), DELIVER_E_STATE);
+    CHECK(*deliver_dmarc_errmsg(h) != '\0');
+    deliver_dkim_verify_free(v);
+
+    /* both signatures, in message order, with their results, d= and s= */
+    v = verified(ctx, msg);
+    CHECK(v != NULL);
+    CHECK_INT(deliver_dkim_verify_signature_count(v), 2);
+    CHECK_INT(deliver_dmarc_add_from_domain(h, "example.test"), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, v), DELIVER_OK);
+    deliver_dkim_verify_free(v); /* the DMARC handle keeps copies */
+    CHECK_INT(deliver_dmarc_evaluate(h), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_get_result(h), DELIVER_DMARC_PASS);
+    CHECK_INT(deliver_dmarc_get_dkim_aligned(h), 1);
+    CHECK_INT(deliver_dmarc_get_spf_aligned(h), 0);
+    CHECK_STR(deliver_dmarc_get_authentication_results(h),
+              "Authentication-Results: localhost; dkim=pass header.d=example.test header.s=sel; "
+              "dkim=fail header.d=other.test header.s=none; dmarc=pass (p=reject "
+              "dis=none) header.from=example.test policy.dmarc=none polrec.p=reject");
+
+    /* an altered body: dkim=fail, the policy's disposition */
+    deliver_dmarc_reset(h);
+    char bad[4096];
+    snprintf(bad, sizeof bad, "%s", msg);
+    char *w = strstr(bad, "The body.");
+    CHECK(w != NULL);
+    if (w) {
+        w[4] = 'B';
+    }
+    v = verified(ctx, bad);
+    CHECK(v != NULL);
+    CHECK_INT(deliver_dmarc_add_from_domain(h, "example.test"), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, v), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_evaluate(h), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_get_result(h), DELIVER_DMARC_FAIL);
+    CHECK_INT(deliver_dmarc_get_disposition(h), DELIVER_DMARC_POLICY_REJECT);
+    CHECK(strstr(deliver_dmarc_get_authentication_results(h),
+                 "; dkim=fail header.d=example.test header.s=sel;") != NULL);
+
+    /* no room left: nothing is added; fifteen plain results plus two do not fit, but the
+     * pass is kept first when only one slot is left */
+    deliver_dmarc_reset(h);
+    for (int i = 0; i < 16; i++) {
+        CHECK_INT(deliver_dmarc_add_dkim(h, "fail", "x.example", NULL), DELIVER_OK);
+    }
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, v), DELIVER_E_LIMIT);
+    deliver_dkim_verify_free(v);
+    deliver_dmarc_reset(h);
+    for (int i = 0; i < 15; i++) {
+        CHECK_INT(deliver_dmarc_add_dkim(h, "fail", "x.example", NULL), DELIVER_OK);
+    }
+    v = verified(ctx, msg);
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, v), DELIVER_OK);
+    deliver_dkim_verify_free(v);
+    CHECK_INT(deliver_dmarc_add_from_domain(h, "example.test"), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_evaluate(h), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_get_dkim_aligned(h), 1);
+    CHECK(strstr(deliver_dmarc_get_authentication_results(h), "other.test") == NULL);
+
+    /* an unsigned message adds nothing: dkim=none */
+    deliver_dmarc_reset(h);
+    v = verified(ctx, message);
+    CHECK(v != NULL);
+    CHECK_INT(deliver_dkim_verify_get_result(v), DELIVER_DKIM_NONE);
+    CHECK_INT(deliver_dmarc_add_dkim_handle(h, v), DELIVER_OK);
+    deliver_dkim_verify_free(v);
+    CHECK_INT(deliver_dmarc_add_from_domain(h, "example.test"), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_evaluate(h), DELIVER_OK);
+    CHECK_INT(deliver_dmarc_get_result(h), DELIVER_DMARC_FAIL);
+    CHECK(strstr(deliver_dmarc_get_authentication_results(h), "; dkim=none;") != NULL);
+
+    /* allocation failures leave nothing behind */
+    for (long fail_at = 1; fail_at < 40; fail_at++) {
+        failing f = {0, fail_at, 0};
+        deliver_ctx *fctx = NULL;
+        if (deliver_ctx_new_with_allocator(&fctx, f_alloc, f_realloc, f_free, &f) < 0) {
+            continue;
+        }
+        deliver_dmarc *fh = NULL;
+        v = verified(ctx, msg); /* the verifier lives in the healthy context */
+        if (deliver_dmarc_new(&fh, fctx) == DELIVER_OK && v) {
+            deliver_status st = deliver_dmarc_add_dkim_handle(fh, v);
+            CHECK(st == DELIVER_OK || st == DELIVER_E_NOMEM);
+        }
+        deliver_dkim_verify_free(v);
+        deliver_dmarc_free(fh);
+        deliver_ctx_free(fctx);
+        CHECK_INT(f.live, 0);
+    }
+    deliver_dmarc_free(h);
+    deliver_ctx_free(ctx);
+}
+
 int main(void)
 {
     deliver_ctx *ctx = NULL;
@@ -348,5 +513,6 @@ int main(void)
     test_policy(ctx);
     deliver_ctx_free(ctx);
     test_failalloc();
+    test_dkim_handle();
     return check_done("test-dmarc");
 }
