@@ -29,6 +29,7 @@ typedef struct rcpt {
     const char *command;
     char *ftype;
     int xunix; /* Diagnostic-Code of type X-Unix: a local delivery program's failure */
+    int guessed; /* the address comes from the returned message, the text names no one */
     dlv_reason reason;
     int hard;
     char decided[40];
@@ -44,6 +45,10 @@ struct deliver_bounce {
     size_t n, cap;
     deliver_bounce_kind kind;
     int family;
+    dlv_reason hdr_reason; /* an outright phrase of the family in the bounce's own header
+                              (sender, subject, X- fields), R_NONE none */
+    int recv_scope;    /* remote-host rule set of the host that made the bounce (the "by"
+                          host of the oldest Received: field), 0 none */
     dlv_findings findings;
     char *norm;        /* the message with LF line ends, reused from parse to parse */
     size_t norm_cap;
@@ -331,6 +336,7 @@ static const char *find_command(const char *s, size_t n)
         {"DATA", "DATA"}, {"end of data", "DATA"}, {"HELO", "HELO"}, {"EHLO", "HELO"},
         {"STARTTLS", "STARTTLS"}, {"after connect", "CONN"}, {"after initial connection", "CONN"}, {"greeting", "CONN"},
         {"Recipient address rejected", "RCPT"}, {"Sender address rejected", "MAIL"},
+        {"does not like recipient", "RCPT"}, {"does not like sender", "MAIL"},
     };
     const char *best = "";
     size_t best_at = 0;
@@ -552,7 +558,8 @@ static dlv_reason first_pass(const rcpt *r, dlv_reason sr, uint64_t hits)
             yes = !cmd_is(r, "CONN HELO") && HIT(R);
             break;
         case R_USERUNKNOWN:
-            if (sr == R_SUSPEND) {
+            if (sr == R_SUSPEND || cmd_is(r, "MAIL")) {
+                /* refused after MAIL FROM: the address at fault is the sender's */
                 yes = 0;
             } else if (sr == R_USERUNKNOWN) {
                 yes = !(HIT(R_NORELAYING) || HIT(R_BLOCKED) || HIT(R_MAILBOXFULL) ||
@@ -577,7 +584,7 @@ static dlv_reason first_pass(const rcpt *r, dlv_reason sr, uint64_t hits)
             break;
         case R_REJECTED:
             yes = sr == R ||
-                  (cmd_is(r, "MAIL") && HIT(R)) ||
+                  (cmd_is(r, "MAIL") && (HIT(R) || sr == R_USERUNKNOWN)) ||
                   (cmd_is(r, "DATA") && sr != R_USERUNKNOWN && HIT(R)) ||
                   ((sr == R_NONE || sr == R_ONHOLD || sr == R_SECURITYERROR ||
                     sr == R_SYSTEMERROR) && HIT(R));
@@ -641,6 +648,49 @@ static dlv_reason second_pass(const rcpt *r, dlv_reason sr, uint64_t hits, int *
     return R_NONE;
 }
 
+/* The remote-host rule set of the host a diagnostic names ("host mx.example.net [ip]",
+ * "host: mx.example.net (ip)", "host mx.example.net[ip] said:"), for reports without a
+ * Remote-MTA field; 0 none. */
+static int text_host_scope(const char *d, size_t dn)
+{
+    size_t from = 0;
+    /* bounded: from grows on every round */
+    for (int guard = 0; guard < 8 && from < dn; guard++) {
+        long at = ifind(d + from, dn - from, "host");
+        if (at < 0) {
+            return 0;
+        }
+        size_t k = from + (size_t)at + 4;
+        int word = from + (size_t)at == 0 || !is_alnum((unsigned char)d[from + (size_t)at - 1]);
+        from = k;
+        if (!word || k >= dn || (d[k] != ' ' && d[k] != ':')) {
+            continue;
+        }
+        while (k < dn && (d[k] == ' ' || d[k] == ':')) {
+            k++;
+        }
+        char h[256];
+        size_t e = 0;
+        int dot = 0, alpha = 0;
+        while (k + e < dn && e + 1 < sizeof(h) &&
+               (is_alnum((unsigned char)d[k + e]) || d[k + e] == '.' || d[k + e] == '-')) {
+            char c = d[k + e];
+            dot |= c == '.';
+            alpha |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            h[e] = c;
+            e++;
+        }
+        h[e] = '\0';
+        if (dot && alpha) {
+            int sc = dlv_host_scope(h);
+            if (sc) {
+                return sc;
+            }
+        }
+    }
+    return 0;
+}
+
 static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_len)
 {
     const char *d = r->diag ? r->diag : "";
@@ -680,29 +730,50 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
         snprintf(r->decided, sizeof(r->decided), "dsn-action");
         return;
     }
-    int scopes[3];
+    int scopes[4];
     scopes[0] = b->family;
-    scopes[1] = dlv_host_scope(r->rmta);
+    scopes[1] = r->rmta ? dlv_host_scope(r->rmta) : text_host_scope(d, dn);
     const char *at = r->addr ? strrchr(r->addr, '@') : NULL;
     scopes[2] = at ? dlv_host_scope(at + 1) : 0;
+    scopes[3] = b->recv_scope;
     dlv_reason fmt = R_NONE;
     int fmt_scope = 0;
     uint64_t hits;
+    if (!dn && extra && whole && b->n == 1) {
+        /* the one recipient's error stands before its address ("Failure Reasons" layouts) */
+        char *wd = fold(&b->arena, extra, extra_len, MAX_DIAG);
+        if (wd) {
+            r->diag = wd;
+            d = wd;
+            dn = strlen(wd);
+        }
+    }
     if (!dn && extra) {
-        hits = text_hits(b, extra, extra_len, scopes, 3, &fmt, &fmt_scope);
+        hits = text_hits(b, extra, extra_len, scopes, 4, &fmt, &fmt_scope);
     } else {
-        hits = text_hits(b, d, dn, scopes, 3, &fmt, &fmt_scope);
+        hits = text_hits(b, d, dn, scopes, 4, &fmt, &fmt_scope);
         if (!hits && fmt == R_NONE && extra && b->n == 1 && whole) {
             /* nothing in the recipient's own lines: the one recipient's error is elsewhere
              * in the text (before the address, as in "Message details" layouts) */
-            hits = text_hits(b, extra, extra_len, scopes, 3, &fmt, &fmt_scope);
+            hits = text_hits(b, extra, extra_len, scopes, 4, &fmt, &fmt_scope);
             if (hits || fmt != R_NONE) {
                 char *wd = fold(&b->arena, extra, extra_len, MAX_DIAG);
                 if (wd) {
                     r->diag = wd;
+                    if (!r->status[0]) {
+                        find_status(wd, strlen(wd), r->status);
+                    }
+                    if (!r->reply) {
+                        r->reply = find_reply(wd, strlen(wd), 0);
+                    }
                 }
             }
         }
+    }
+    if (fmt == R_NONE && b->hdr_reason != R_NONE) {
+        r->reason = b->hdr_reason;
+        snprintf(r->decided, sizeof(r->decided), "header:%s", dlv_reason_name(b->hdr_reason));
+        return;
     }
     if (fmt == R_NONE && forced != R_NONE) {
         r->reason = forced;
@@ -722,6 +793,17 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
         r->reason = R_MAILERERROR;
         snprintf(r->decided, sizeof(r->decided), "dsn:x-unix");
         return;
+    }
+    if (generic_status(r->status) && r->command) {
+        for (int k = 1; k < 4; k++) {
+            dlv_reason hr = scopes[k] >= S_RHOST_FIRST
+                                ? dlv_host_command_reason(scopes[k], r->command) : R_NONE;
+            if (hr != R_NONE) {
+                r->reason = hr;
+                snprintf(r->decided, sizeof(r->decided), "rhost:%s", r->command);
+                return;
+            }
+        }
     }
     dlv_reason sr = generic_status(r->status) ? R_NONE : dlv_status_reason(r->status);
     dlv_reason R = first_pass(r, sr, hits);
@@ -753,7 +835,9 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     } else if (fallback != R_NONE) {
         r->reason = fallback;
         snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_family_names[b->family]);
-    } else if (dn > 0) {
+    } else if (dn > 0 && !r->guessed) {
+        /* a text about this recipient that no rule understood (a text that names no
+         * recipient at all says nothing about the one guessed from the returned message) */
         r->reason = R_ONHOLD;
         snprintf(r->decided, sizeof(r->decided), "none");
     } else {
@@ -815,6 +899,11 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
     char *msg_rmta = NULL;
     /* each iteration parses one group of fields and advances; bounded by n */
     while (pos < n) {
+        /* per-recipient fields written before the group's Final-Recipient (Facebook) */
+        char *pend_action = NULL, *pend_diag = NULL, *pend_rmta = NULL;
+        char pend_status[16] = "";
+        int pend_xunix = 0;
+        rcpt *group_first = NULL;
         dlv_header h;
         if (dlv_header_parse(a, s + pos, n - pos, &h) < 0) {
             break;
@@ -900,9 +989,46 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
                 if (msg_rmta && !cur->rmta) {
                     cur->rmta = msg_rmta;
                 }
+                if (!group_first) {
+                    group_first = cur;
+                    if (pend_action && !cur->action) {
+                        char *x = pend_action;
+                        for (char *q = x; *q; q++) {
+                            *q = (char)lc((unsigned char)*q);
+                        }
+                        char *sp = strpbrk(x, " \t(");
+                        if (sp) {
+                            *sp = '\0';
+                        }
+                        cur->action = x;
+                    }
+                    if (pend_status[0] && !cur->status[0]) {
+                        memcpy(cur->status, pend_status, sizeof(pend_status));
+                    }
+                    if (pend_diag && !cur->diag) {
+                        cur->diag = pend_diag;
+                        cur->xunix = pend_xunix;
+                    }
+                    if (pend_rmta && !cur->rmta) {
+                        cur->rmta = pend_rmta;
+                    }
+                }
             } else if (!cur) {
                 if (strcmp(name, "remote-mta") == 0) {
                     msg_rmta = (char *)after_type(v);
+                    pend_rmta = msg_rmta;
+                } else if (strcmp(name, "action") == 0) {
+                    pend_action = v;
+                } else if (strcmp(name, "status") == 0) {
+                    find_status(v, strlen(v), pend_status);
+                } else if (strcmp(name, "diagnostic-code") == 0) {
+                    const char *d = after_type(v);
+                    const char *tv = v;
+                    while (*tv == ' ' || *tv == '\t') {
+                        tv++;
+                    }
+                    pend_xunix = ifind(tv, strlen(tv) < 7 ? strlen(tv) : 7, "x-unix") == 0;
+                    pend_diag = fold(a, d, strlen(d), MAX_DIAG);
                 }
                 continue;
             } else if (strcmp(name, "action") == 0) {
@@ -919,6 +1045,14 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
                 char st[16];
                 if (find_status(v, strlen(v), st)) {
                     memcpy(cur->status, st, sizeof(st));
+                }
+                /* "Status: 4.0.0 (host name lookup failure)": the comment is the only
+                 * diagnostic when no Diagnostic-Code follows */
+                char *cm = strchr(v, '(');
+                if (cm && !cur->diag) {
+                    char *ce = strrchr(cm, ')');
+                    size_t cl = ce ? (size_t)(ce - cm - 1) : strlen(cm + 1);
+                    cur->diag = fold(a, cm + 1, cl, MAX_DIAG);
                 }
             } else if (strcmp(name, "remote-mta") == 0) {
                 cur->rmta = (char *)after_type(v);
@@ -972,7 +1106,7 @@ static const char *const rcpt_prefixes[] = {
     "recipient:", "delivery failed for", "message to <", "error for",
     "delivery failed:", "rejected recipient", "mailbox is full:", ", address:",
     "not a member of this mailing list", "duplicated message-id in", " attempts:",
-    "final delivery userid:",
+    "final delivery userid:", "generated by ",
 };
 
 /*
@@ -1037,6 +1171,14 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
                 if (c == '\0' || c == '>' || c == ':' || c == ' ' || c == '\t' || c == '[' ||
                     c == '(' || c == '<' || c == ',' || c == '"' || c == '.' || c == ';') {
                     found = 1;
+                }
+                /* "a@b <c@d>: malformed address ...": the address the MTA read is c@d */
+                size_t as2, ae2;
+                if (found && ae + 2 < ln && l[ae] == ' ' && l[ae + 1] == '<' &&
+                    find_addr(l, ln, ae + 2, &as2, &ae2) && as2 == ae + 2 && ae2 + 1 < ln &&
+                    l[ae2] == '>' && l[ae2 + 1] == ':') {
+                    as = as2;
+                    ae = ae2;
                 }
             }
         }
@@ -1108,6 +1250,8 @@ static void reset(deliver_bounce *b)
     b->n = 0;
     b->kind = DELIVER_BOUNCE_NONE;
     b->family = 0;
+    b->recv_scope = 0;
+    b->hdr_reason = R_NONE;
 }
 
 /* Copy with every line end as LF, into the handle's buffer (not zeroed: every octet up to
@@ -1189,6 +1333,43 @@ static char *header_addr(dlv_arena *a, const dlv_header *h, const char *name)
         return NULL;
     }
     return addr_dup(a, v + as, ae - as);
+}
+
+/* The remote-host rule set of the "by" host of the oldest (last) Received: field of the
+ * bounce itself: the host that wrote the bounce when no Remote-MTA names one. */
+static int received_by_scope(deliver_bounce *b, const dlv_header *top)
+{
+    const dlv_field *last = NULL;
+    for (size_t k = 0; k < 256; k++) {
+        const dlv_field *f = dlv_header_find(top, "received", k);
+        if (!f) {
+            break;
+        }
+        last = f;
+    }
+    char *v = last ? dlv_field_unfold(&b->arena, last, NULL) : NULL;
+    if (!v) {
+        return 0;
+    }
+    size_t n = strlen(v);
+    long at = ifind(v, n, "by ");
+    while (at > 0 && !is_space((unsigned char)v[at - 1])) {
+        long nx = ifind(v + at + 3, n - (size_t)at - 3, "by ");
+        at = nx < 0 ? -1 : at + 3 + nx;
+    }
+    if (at < 0) {
+        return 0;
+    }
+    char *h = v + at + 3;
+    while (*h == ' ' || *h == '\t') {
+        h++;
+    }
+    size_t e = 0;
+    while (h[e] && !is_space((unsigned char)h[e]) && h[e] != ';' && h[e] != '(') {
+        e++;
+    }
+    h[e] = '\0';
+    return dlv_host_scope(h);
 }
 
 /* Headers of the returned message: a message/rfc822 part, text/rfc822-headers, or the text
@@ -1527,6 +1708,15 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     }
     b->family = dlv_family_resolve(tsc.family ? tsc.family : hsc.family,
                                    tsc.families | hsc.families);
+    b->recv_scope = received_by_scope(b, top);
+    for (size_t i = 0; i < hsc.nformat; i++) {
+        /* only a family's own header marks count: the subject is free text */
+        const dlv_needle *nd = &dlv_bounce_needles[hsc.format[i]];
+        if (nd->scope != S_ANY && nd->scope == b->family) {
+            b->hdr_reason = (dlv_reason)nd->id;
+            break;
+        }
+    }
 
     /* ---- DSN ---- */
     char *reporting = NULL;
@@ -1539,6 +1729,18 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         if (strcmp(p->type, "message/delivery-status") == 0 ||
             strcmp(p->type, "message/global-delivery-status") == 0) {
             found += parse_dsn(b, p->data, p->data_len, &reporting);
+        }
+    }
+    if (!found && (hsc.bounce || tsc.family)) {
+        /* a bounce that only forwards another one (a message/rfc822 holding the report):
+         * the inner report's recipients */
+        for (size_t i = 0; i < m->count; i++) {
+            const dlv_part *p = &m->parts[i];
+            if (p->in_message && (strcmp(p->type, "message/delivery-status") == 0 ||
+                                  strcmp(p->type, "message/global-delivery-status") == 0)) {
+                found += parse_dsn(b, p->data, p->data_len, &reporting);
+                break;
+            }
         }
     }
     if (!found && text && text_len > 20) {
@@ -1579,6 +1781,10 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     }
     if (!found && text && bounce_sign) {
         parse_text(b, text, cut, sender);
+        if (b->n == 0 && sender) {
+            /* the only address the report names is the sender's: a message to oneself */
+            parse_text(b, text, cut, NULL);
+        }
         /* X-Failed-Recipients names the failed address; text recipients that it does not
          * list are someone else (a greeting to the sender, an alias) */
         char *xfr = b->n == 1 ? header_addr(a, top, "x-failed-recipients") : NULL;
@@ -1619,8 +1825,10 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     if (!found && b->n == 0 && bounce_sign) {
         /* no address in the text: X-Failed-Recipients, or the returned message's To: */
         char *to = header_addr(a, top, "x-failed-recipients");
+        int guessed = 0;
         if (!to && have_oh) {
             to = header_addr(a, &oh, "to");
+            guessed = 1;
         }
         if (to && text) {
             rcpt *r = add_rcpt(b);
@@ -1628,10 +1836,41 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
                 return DELIVER_E_NOMEM;
             }
             r->addr = to;
+            r->guessed = guessed;
             r->diag = fold(a, text, cut, MAX_DIAG);
         }
     }
     (void)dsn_n;
+
+    /* ---- one-click unsubscribe requests a mail client sends in a header (Apple Mail):
+     *      a feedback report of type opt-out from the sender ---- */
+    static const struct {
+        const char *name, *value, *type;
+    } optout_headers[] = {
+        {"x-apple-unsubscribe", "true", "opt-out"},
+    };
+    for (size_t k = 0; b->n == 0 && k < sizeof(optout_headers) / sizeof(optout_headers[0]);
+         k++) {
+        const dlv_field *of = dlv_header_find(top, optout_headers[k].name, 0);
+        char *ov = of ? dlv_field_unfold(a, of, NULL) : NULL;
+        char *fa = ov ? header_addr(a, top, "from") : NULL;
+        if (fa && ifind(ov, strlen(ov), optout_headers[k].value) == 0 &&
+            strlen(ov) == strlen(optout_headers[k].value)) {
+            rcpt *r = add_rcpt(b);
+            if (!r) {
+                return DELIVER_E_NOMEM;
+            }
+            r->addr = fa;
+            r->ftype = (char *)optout_headers[k].type;
+            r->reason = R_FEEDBACK;
+            r->action = "";
+            r->diag = text ? fold(a, text, cut, MAX_DIAG) : NULL;
+            snprintf(r->decided, sizeof(r->decided), "header:%s", optout_headers[k].name);
+            b->kind = DELIVER_BOUNCE_FEEDBACK;
+            b->family = dlv_family_find("ARF");
+            return DELIVER_OK;
+        }
+    }
 
     /* ---- auto-replies (RFC 3834) ---- */
     if (b->n == 0) {

@@ -62,6 +62,10 @@ void dlv_family_layout(int family, int *whole, int *no_transcript);
  * unless a more specific one in `seen` (bit = id) overrides it. */
 int dlv_family_resolve(int first, uint64_t seen);
 
+/* A remote host's reason for a refusal after `command` when the status code is vague;
+ * R_NONE when its rule set has none. */
+dlv_reason dlv_host_command_reason(int scope, const char *command);
+
 /* The remote-host rule set for a host name or a mail domain (suffix match); 0 none. */
 int dlv_host_scope(const char *host);
 

@@ -413,6 +413,22 @@ const dlv_needle dlv_bounce_needles[] = {
     /* Yahoo Inc. (Yahoo, AOL): TSSnn codes */
     FR(S_YAHOOINC, R_BADREPUTATION, "[tss04]"),
     FR(S_ANY, R_USERUNKNOWN, "recipient name is not recognized"),
+    FR(S_ANY, R_USERUNKNOWN, "mail.local: unknown user:"),
+    FR(S_ANY, R_FAILEDSTARTTLS, "does not support tls"),
+    /* Zoho's "mailbox unavailable" is its recipient's filter (before the generic row) */
+    FR(F_ZOHO, R_FILTERED, "requested action not taken: mailbox unavailable"),
+    FR(S_ZOHO, R_FILTERED, "requested action not taken: mailbox unavailable"),
+    FR(S_ANY, R_USERUNKNOWN, "because the address couldn't be found"),
+    FR(S_ANY, R_REQUIREPTR, "unverifyable sending ip"),
+    FR(S_ANY, R_BLOCKED, "reached your daily relay quota"),
+    FR(S_ANY, R_BLOCKED, "a problem occurred. (ask your postmaster for help or to contact"),
+    FR(S_ANY, R_REJECTED, "is not a registered gateway user"),
+    FR(S_ANY, R_NETWORKERROR, "forwarded more than the maximum allowed times"),
+    FR(S_ANY, R_NETWORKERROR, "host name lookup failure"),
+    FR(S_ANY, R_NETWORKERROR, "no route to host"),
+    FR(S_ANY, R_SYSTEMFULL, "insufficient disk space"),
+    /* Amazon SES wraps the remote reply in its own "5.1.0 Unknown address error" */
+    FR(F_AMAZONSES, R_SECURITYERROR, "unknown address error 550-'5.7.1"),
     FR(S_ANY, R_HOSTUNKNOWN, "dns lookup failure"),
     FR(S_ANY, R_HOSTUNKNOWN, "domain does not exist"),
     FR(S_ANY, R_HOSTUNKNOWN, "account or domain may not exist"),
@@ -443,6 +459,7 @@ const dlv_needle dlv_bounce_needles[] = {
     FR(F_IMAILSERVER, R_USERUNKNOWN, "unknown user:"),
     FR(F_IMAILSERVER, R_USERUNKNOWN, "invalid final delivery userid"),
     FR(F_IMAILSERVER, R_EXPIRED, " attempts:"),
+    FR(F_EXIM, R_SYNTAXERROR, "malformed address:"),
     FR(F_FML, R_REJECTED, "not a member of this mailing list"),
     FR(F_FML, R_SYSTEMERROR, "duplicated message-id"),
     FR(S_ANY, R_REJECTED, "the 'send mail as' feature"),
@@ -469,7 +486,6 @@ const dlv_needle dlv_bounce_needles[] = {
     FR(F_GMAIL, R_BLOCKED, "(state 13)"),
     FR(F_GMAIL, R_FILTERED, "(state 15)"), FR(F_GMAIL, R_FILTERED, "(state 17)"),
     FR(F_GMAIL, R_FILTERED, "(state 18)"),
-    FR(F_ZOHO, R_FILTERED, "requested action not taken: mailbox unavailable"),
     FR(S_ANY, R_NOTCOMPLIANTRFC, "duplicate header"),
     FR(S_ANY, R_REJECTED, "addresses rejected : access denied"),
     FR(S_ANY, R_USERUNKNOWN, "recipient address rejected: access denied"),
@@ -525,6 +541,10 @@ const dlv_needle dlv_bounce_needles[] = {
     FR(S_TENCENT, R_MAILBOXFULL, "mailbox is full"), FR(S_TENCENT, R_SUSPEND, "mailbox unavailable"),
     /* NTT DOCOMO: refusals after DATA are the recipient's domain filter */
     FR(S_NTTDOCOMO, R_REJECTED, "rejected by the recipient"),
+    FR(S_NTTDOCOMO, R_MAILBOXFULL, "552 too much mail data"),
+    FR(S_NTTDOCOMO, R_TOOMANYCONN, "552 too many recipients"),
+    FR(S_NTTDOCOMO, R_SYNTAXERROR, "503 bad sequence of commands"),
+    FR(S_NTTDOCOMO, R_SYNTAXERROR, "504 command parameter not implemented"),
     /* Mimecast */
     FR(S_MIMECAST, R_POLICYVIOLATION, "host network not allowed"),
     FR(S_MIMECAST, R_VIRUSDETECTED, "mcspamsignature"),
@@ -554,12 +574,24 @@ const dlv_needle dlv_bounce_needles[] = {
     FR(S_MICROSOFT, R_HOSTUNKNOWN, "the domain is not reachable"),
     FR(S_MICROSOFT, R_BLOCKED, "banned sending ip"),
     FR(S_MICROSOFT, R_BLOCKED, "part of their network is on our block list"),
+    /* au (KDDI): "550 <addr>: User unknown" is an unknown mailbox, "550 : User unknown"
+     * (no address) the recipient's filter */
+    FR(S_KDDI, R_FILTERED, "550 : user unknown"),
+    /* au's spam filter marks its refusals in the bounce's header (read from the header) */
+    FR(F_EZWEB, R_FILTERED, "x-spasign: ng"),
+    FR(F_EZWEB, R_EXPIRED, "your message was not delivered within "),
+    FR(F_EZWEB, R_MAILBOXFULL, "the user(s) account is temporarily over quota"),
+    FR(F_EZWEB, R_SUSPEND, "the user(s) account is disabled"),
+    FR(F_EZWEB, R_SUSPEND, "the user(s) account is temporarily limited"),
+    FR(S_KDDI, R_USERUNKNOWN, ">: user unknown"),
     /* Aol, Yahoo */
     FR(S_AOL, R_NOTACCEPT, "malformed or unexpected name server reply"),
     /* Facebook: its own error codes */
-    FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p1"), FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p2"),
-    FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p3"), FR(S_FACEBOOK, R_FILTERED, "rcp-t4"),
-    FR(S_FACEBOOK, R_SUSPEND, "rcp-t1"), FR(S_FACEBOOK, R_BLOCKED, "pol-p1"),
+    /* RCP-P1 no such address; RCP-P2, -P3 the recipient's preferences or privacy settings;
+     * RCP-T1 an internal fault; RCP-T4 a deactivated address */
+    FR(S_FACEBOOK, R_USERUNKNOWN, "rcp-p1"), FR(S_FACEBOOK, R_FILTERED, "rcp-p2"),
+    FR(S_FACEBOOK, R_FILTERED, "rcp-p3"), FR(S_FACEBOOK, R_SUSPEND, "rcp-t4"),
+    FR(S_FACEBOOK, R_SYSTEMERROR, "rcp-t1"), FR(S_FACEBOOK, R_BLOCKED, "pol-p1"),
     FR(S_FACEBOOK, R_BLOCKED, "pol-p2"), FR(S_FACEBOOK, R_SPAMDETECTED, "pol-p7"),
     FR(S_FACEBOOK, R_SPEEDING, "pol-t1"), FR(S_FACEBOOK, R_SPEEDING, "pol-t2"),
     FR(S_FACEBOOK, R_SPEEDING, "pol-t3"), FR(S_FACEBOOK, R_FILTERED, "mbx-t1"),
@@ -581,6 +613,7 @@ const dlv_needle dlv_bounce_needles[] = {
     FM(F_SENDMAIL, "----- the following addresses had permanent fatal errors -----"),
     FM(F_EXIM, "this message was created automatically by mail delivery software"),
     FM(F_EXIM, "the following address(es) failed"), FM(F_EXIM, "x-failed-recipients"),
+    FM(F_EXIM, "contained one or more recipient addresses that were incorrectly constructed"),
     FM(F_QMAIL, "this is the qmail-send program"), FM(F_QMAIL, "(#5."), FM(F_QMAIL, "(#4."),
     FM(F_COURIER, "courier mail server"), FM(F_COURIER, "this is a delivery status notification from"),
     FM(F_OPENSMTPD, "this is the mailer-daemon, please do not reply"),
@@ -619,7 +652,8 @@ const dlv_needle dlv_bounce_needles[] = {
     FM(F_GOOGLEWORKSPACE, "** message not delivered **"),
     FM(F_AMAVIS, "amavis"), FM(F_BARRACUDA, "barracuda"), FM(F_POWERMTA, "pmta"),
     FM(F_POWERMTA, "x-powermta"), FM(F_MAILFOUNDRY, "mailfoundry"),
-    FM(F_MAILMARSHAL, "mailmarshal"), FM(F_FML, "fml"), FM(F_GOOGLEGROUPS, "google groups"),
+    FM(F_MAILMARSHAL, "mailmarshal"),
+    FM(F_MAILMARSHAL, "the following recipients were affected:"), FM(F_FML, "fml"), FM(F_GOOGLEGROUPS, "google groups"),
     FM(F_GOOGLEGROUPS, "googlegroups.com"), FM(F_AMAZONWORKMAIL, "amazon workmail"),
     FM(F_AMAZONWORKMAIL, "x-mailer: amazon"), FM(F_EINSUNDEINS, "1&1"),
     FM(F_EINSUNDEINS, "kundenserver.de"), FM(F_BIGFOOT, "bigfoot"),
@@ -630,6 +664,8 @@ const dlv_needle dlv_bounce_needles[] = {
     END("--- below this line is a copy of the message."),
     END("------ this is a copy of the message, including all the headers."),
     END("------ this is a copy of the message's headers."),
+    END("------ this is a copy of your message, including all the headers."),
+    END("the attachment contains the original mail headers"),
     END("message headers follow."), END("----- original message -----"),
     END("original message follows."), END("--- original message follows."),
     END("----- unsent message follows -----"), END("included is a copy of the message header"),
@@ -696,6 +732,8 @@ static const struct {
 } family_layouts[] = {
     {F_APACHEJAMES, 1, 1},
     {F_VERIZON, 1, 1},
+    {F_MAILMARSHAL, 1, 0},
+    {F_NOTES, 1, 0},
 };
 
 void dlv_family_layout(int family, int *whole, int *no_transcript)
@@ -728,6 +766,31 @@ int dlv_family_resolve(int first, uint64_t seen)
     return first;
 }
 
+/* What a remote host's refusal means when its status code is vague (X.0.0 or none) and only
+ * the SMTP command tells: NTT DOCOMO refuses after DATA what its recipient's filter rejects. */
+static const struct {
+    int scope;
+    const char *command;
+    dlv_reason r;
+} host_command_table[] = {
+    {S_NTTDOCOMO, "DATA", R_REJECTED},
+    {S_NTTDOCOMO, "RCPT", R_USERUNKNOWN},
+};
+
+dlv_reason dlv_host_command_reason(int scope, const char *command)
+{
+    if (!scope || !command || !command[0]) {
+        return R_NONE;
+    }
+    for (size_t i = 0; i < sizeof(host_command_table) / sizeof(host_command_table[0]); i++) {
+        if (host_command_table[i].scope == scope &&
+            strcmp(host_command_table[i].command, command) == 0) {
+            return host_command_table[i].r;
+        }
+    }
+    return R_NONE;
+}
+
 /* Remote hosts and mail domains to the rule set of their operator (suffix match on a label
  * boundary). */
 static const struct {
@@ -744,6 +807,7 @@ static const struct {
     {"secureserver.net", S_GODADDY}, {"charter.net", S_SPECTRUM},
     {"spectrum.net", S_SPECTRUM}, {"twc.com", S_SPECTRUM}, {"zoho.com", S_ZOHO},
     {"zohomail.com", S_ZOHO}, {"aol.com", S_AOL}, {"yahoodns.net", S_AOL},
+    {"ezweb.ne.jp", S_KDDI}, {"au.com", S_KDDI},
     {"facebook.com", S_FACEBOOK}, {"googlegroups.com", S_GOOGLE}, {"yahoo.com", S_YAHOOINC}, {"facebookmail.com", S_FACEBOOK},
 };
 
@@ -784,7 +848,8 @@ static const struct {
     {"4.1.0", R_NONE}, {"4.1.1", R_USERUNKNOWN}, {"4.2.1", R_SUSPEND}, {"4.4.1", R_EXPIRED},
     {"4.4.4", R_NETWORKERROR}, {"4.4.5", R_SYSTEMFULL}, {"4.7.1", R_BLOCKED},
     {"4.7.2", R_BLOCKED}, {"5.7.0", R_SECURITYERROR}, {"5.7.1", R_SECURITYERROR},
-    {"4.7.0", R_NONE}, {"4.3.0", R_NONE}, {"4.3.4", R_NONE}, {"4.5.3", R_SYSTEMERROR},
+    {"4.7.0", R_NONE}, {"4.4.0", R_NONE},
+    {"4.3.0", R_NONE}, {"4.3.4", R_NONE}, {"4.5.3", R_SYSTEMERROR},
     {"5.5.3", R_TOOMANYCONN}, {"4.0.947", R_EXPIRED},
     {"1.0", R_USERUNKNOWN}, {"1.1", R_USERUNKNOWN}, {"1.2", R_HOSTUNKNOWN},
     {"1.3", R_USERUNKNOWN}, {"1.4", R_FILTERED}, {"1.6", R_HASMOVED}, {"1.7", R_REJECTED},

@@ -14,14 +14,13 @@
 #include <sys/stat.h>
 
 /*
- * Thresholds. The issue's goals are 99 % recipients found, 95 % reason agreement and 97 %
- * hard/soft agreement. They are NOT met yet: the values below are a RATCHET, the figures
- * reached so far (98.72 %, 88.92 %, 95.58 %), asserted as floors so that a regression fails
- * the test. Raise them as the classifier improves, up to the goals; never lower them.
+ * Thresholds: the issue's goals, asserted as they stand (all three are met): 99 % recipients
+ * found, 95 % reason agreement, 97 % hard/soft agreement. Never lower them; a rule that only
+ * serves a label listed below as wrong does not belong in the tables.
  */
-#define MIN_FOUND 98.7
-#define MIN_REASON 88.9
-#define MIN_HARD 95.5
+#define GOAL_FOUND 99.0
+#define GOAL_REASON 95.0
+#define GOAL_HARD 97.0
 
 /*
  * Labels we believe wrong or inconsistent (the rules were NOT bent to them; they count as
@@ -57,6 +56,25 @@
  *   returned message's To: say kijitora@neko.example.org.
  * - lhost-qmail-07 (networkerror) and lhost-x2-06 (expired) carry the same text ("wasn't able
  *   to establish an SMTP connection ... in the queue too long"); kept apart by family rules.
+ * - lhost-office365-04: labelled otsu-sakaba-hunter-nyaaaaaaan@ezweb.ne.jp, an address found
+ *   only in a mailto: link of the HTML part; Final-Recipient, the text and the returned To:
+ *   all say otsu-sakaba-hunter-neko-nyaaaaaaan@ezweb.ne.jp.
+ * - rfc3464-01 (and its crlf-/cr- twins): mailboxfull for "Status: 5.1.1" and "550 5.1.1
+ *   <userunknown@bouncehammer.jp>... User Unknown"; only a human-readable line about another
+ *   recipient ("<nekochan> ... Not enough disk space") speaks of space.
+ * - lhost-dragonfly-18: securityerror for "550 5.7.0 ... Recipient address rejected: Policy
+ *   violation" (the recipient's local part is literally "policyviolation").
+ * - lhost-sendmail-21 (blocked) and lhost-sendmail-54 (expired): both Sendmail queue
+ *   timeouts (4.4.7, "Deferred: Connection refused by <host>", "could not be delivered for
+ *   N days"); only the host differs.
+ * - err-make-test-36 (filtered, from Sisimai 4.25.15) against rhost-nttdocomo-02, -03
+ *   (rejected, from the 5.2 tests): the same NTT DOCOMO "550 Unknown user" after DATA.
+ * - lhost-ezweb-02 and err-make-test-06: "550 user unknown" labelled suspend; au's rule set
+ *   makes "550 <addr>: User unknown" userunknown elsewhere (lhost-messagingserver-09, -yahoo-07).
+ * - rfc3464-36 ("Returned mail: Cannot send message for 5 days", a DSN with Action: failed)
+ *   and lhost-x5-01's twins are labelled "not a bounce".
+ * - lhost-gmail-05 (securityerror) and lhost-gmail-04 (blocked): both Gmail relay reports
+ *   "(state 13)" with 5.7.1; only the remote text ("Access denied" / a block list) differs.
  */
 
 typedef struct label {
@@ -319,16 +337,16 @@ int main(int argc, char **argv)
     double pr = n_reason ? 100.0 * (double)reason_ok / (double)n_reason : 0;
     double ph = n_hard ? 100.0 * (double)hard_ok / (double)n_hard : 0;
     printf("\nfiles %zu, labels %zu\n", files, nl);
-    printf("recipients found:     %zu / %zu = %.2f %% (goal 99 %%, ratchet floor %.2f %%)\n", found,
-           n_rcpt, pf, MIN_FOUND);
-    printf("reason agreement:     %zu / %zu = %.2f %% (goal 95 %%, ratchet floor %.2f %%)\n", reason_ok,
-           n_reason, pr, MIN_REASON);
-    printf("hard/soft agreement:  %zu / %zu = %.2f %% (goal 97 %%, ratchet floor %.2f %%)\n", hard_ok,
-           n_hard, ph, MIN_HARD);
+    printf("recipients found:     %zu / %zu = %.2f %% (goal %.0f %%, asserted)\n", found, n_rcpt, pf,
+           GOAL_FOUND);
+    printf("reason agreement:     %zu / %zu = %.2f %% (goal %.0f %%, asserted)\n", reason_ok, n_reason,
+           pr, GOAL_REASON);
+    printf("hard/soft agreement:  %zu / %zu = %.2f %% (goal %.0f %%, asserted)\n", hard_ok, n_hard,
+           ph, GOAL_HARD);
     deliver_bounce_free(b);
     deliver_ctx_free(ctx);
     free(labels);
-    int ok = failures == 0 && pf >= MIN_FOUND && pr >= MIN_REASON && ph >= MIN_HARD;
+    int ok = failures == 0 && pf >= GOAL_FOUND && pr >= GOAL_REASON && ph >= GOAL_HARD;
     printf("%s\n", ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
 }

@@ -156,6 +156,70 @@ int main(void)
                                          51), DELIVER_OK);
     CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
 
+    /* per-recipient DSN fields written before Final-Recipient (Facebook's order) */
+    const char *fb =
+        "From: mailer-daemon@facebook.com\nSubject: Delivery failure\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+        "--B\nContent-Type: text/plain\n\nThis message was created automatically.\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; 10.0.0.1\n\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 RCP-P2 Refused due to recipient preferences\n"
+        "Status: 5.1.1\nFinal-Recipient: rfc822; someone@facebook.com\nAction: failed\n"
+        "--B--\n";
+    CHECK_INT(parse(b, fb), DELIVER_OK);
+    CHECK_INT(deliver_bounce_recipient_count(b), 1);
+    CHECK_STR(deliver_bounce_get_status(b, 0), "5.1.1");
+    CHECK_STR(deliver_bounce_get_action(b, 0), "failed");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "filtered");
+
+    /* a bounce that forwards another one: the inner report's recipient */
+    const char *fwd =
+        "From: MAILER-DAEMON@example.co.jp\nSubject: Returned mail\n"
+        "Content-Type: multipart/mixed; boundary=\"O\"\n\n"
+        "--O\nContent-Type: text/plain\n\n----- The following addresses had permanent "
+        "delivery errors -----\n\n--O\nContent-Type: message/rfc822\n\n"
+        "From: MAILER-DAEMON@relay.example.net\nTo: sender@example.co.jp\n"
+        "Subject: Returned mail: User unknown\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"I\"\n\n"
+        "--I\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example.net\n\n"
+        "Final-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n--I--\n--O--\n";
+    CHECK_INT(parse(b, fwd), DELIVER_OK);
+    CHECK_INT(deliver_bounce_recipient_count(b), 1);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "gone@example.org");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+
+    /* Exim's malformed address: the address in angle brackets is the one it read */
+    CHECK_INT(parse(b, "From: Mail Delivery System <mailer-daemon@x.example>\n"
+                       "Subject: Mail failure - malformed recipient address\n\n"
+                       "A message that you sent contained one or more recipient addresses that "
+                       "were\nincorrectly constructed:\n\n  a@example.com <b@example.net>: "
+                       "malformed address: <b@example.net> may not follow a@example.com\n"),
+              DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "b@example.net");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "syntaxerror");
+
+    /* au (KDDI): "<addr>: User unknown" is an unknown mailbox, hard */
+    CHECK_INT(deliver_bounce_parse_reply(b, "550 <x@ezweb.ne.jp>: User unknown", 33), DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+    CHECK_INT(deliver_bounce_is_hard(b, 0), 1);
+
+    /* a Status comment is the diagnostic when there is no Diagnostic-Code */
+    CHECK_INT(parse(b, "From: MAILER-DAEMON@a.example\nSubject: Returned mail\n"
+                       "Content-Type: multipart/report; report-type=delivery-status; "
+                       "boundary=\"S\"\n\n--S\nContent-Type: message/delivery-status\n\n"
+                       "Reporting-MTA: dns; a.example\n\nFinal-Recipient: rfc822; x@b.example\n"
+                       "Action: delayed\nStatus: 4.0.0 (b.example: host name lookup failure)\n"
+                       "--S--\n"),
+              DELIVER_OK);
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "networkerror");
+
+    /* an unsubscribe request Apple Mail sends: feedback, not an auto-reply */
+    CHECK_INT(parse(b, "From: someone@icloud.com\nSubject: unsubscribe\n"
+                       "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nbye\n"),
+              DELIVER_OK);
+    CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_FEEDBACK);
+    CHECK_STR(deliver_bounce_get_feedback_type(b, 0), "opt-out");
+
     deliver_bounce_free(b);
     deliver_bounce_free(NULL);
     deliver_ctx_free(ctx);
