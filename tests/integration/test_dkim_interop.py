@@ -22,8 +22,13 @@ import os
 import shutil
 import struct
 import subprocess
+
 import sys
 import tempfile
+
+# libopendkim's own leaks (dkim_privkey_load keeps an Ed25519 key) are not ours to report:
+# in a sanitizer build the harness around it runs without leak detection
+PEER_ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
 
 try:
     import dkim  # noqa: F401
@@ -164,7 +169,7 @@ def main():
                         mf = os.path.join(tmp, "signed.eml")
                         with open(mf, "wb") as f:
                             f.write(p.stdout)
-                        o = subprocess.run([odk, "verify", qfile, mf], capture_output=True)
+                        o = subprocess.run([odk, "verify", qfile, mf], capture_output=True, env=PEER_ENV)
                         res = o.stdout.decode().strip()
                         check(res == "pass", "libopendkim does not verify deliver's %s %s "
                               "signature: %s %s" % (sel, canon, res, o.stderr.decode()))
@@ -199,7 +204,7 @@ def main():
                 for canon in CANONS if odk else []:
                     if alg.startswith("ed25519") and canon.startswith("simple/"):
                         continue
-                    o = subprocess.run([odk, "sign", key, "dkim.test", sel, canon, alg, mf],
+                    o = subprocess.run([odk, "sign", key, "dkim.test", sel, canon, alg, mf], env=PEER_ENV,
                                        capture_output=True)
                     if not check(o.returncode == 0, "libopendkim sign %s %s: %s"
                                  % (sel, canon, o.stderr.decode())):
