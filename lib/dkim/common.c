@@ -479,21 +479,39 @@ void dlv_dkim_body_feed(dlv_dkim_body *b, const uint8_t *p, size_t n)
             continue;
         }
         if (b->relaxed && b->line_has && !b->pending_wsp && !is_wsp(c)) {
-            /* text that is already canonical: no CR/LF, WSP only as single spaces followed
-             * by more text in this chunk */
-            size_t j = i;
+            /* text on a line that has content: copied straight into the output buffer, each
+             * run of WSP followed by more text in this chunk written as one space; a line end,
+             * or WSP that may be trailing (before a line end or the chunk's end), goes to the
+             * octet-by-octet path below */
+            size_t j = i, on = b->outn;
+            uint8_t *out = b->out;
             while (j < n) {
                 uint8_t d = p[j];
-                if (d != '\r' && d != '\n' && !is_wsp(d)) {
-                    j++;
-                } else if (d == ' ' && j + 1 < n && p[j + 1] != '\r' && p[j + 1] != '\n' &&
-                           !is_wsp(p[j + 1])) {
-                    j += 2;
-                } else {
+                if (d == '\r' || d == '\n') {
                     break;
                 }
+                if (is_wsp(d)) {
+                    size_t e = j + 1;
+                    while (e < n && is_wsp(p[e])) {
+                        e++;
+                    }
+                    if (e >= n || p[e] == '\r' || p[e] == '\n') {
+                        break;
+                    }
+                    d = ' ';
+                    j = e - 1;
+                }
+                if (on == sizeof(b->out)) {
+                    b->emitted += on - b->outn;
+                    b->outn = on;
+                    flush(b);
+                    on = 0;
+                }
+                out[on++] = d;
+                j++;
             }
-            emit(b, p + i, j - i);
+            b->emitted += on - b->outn;
+            b->outn = on;
             i = j;
             continue;
         }

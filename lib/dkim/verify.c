@@ -45,6 +45,7 @@ typedef struct kcache {
     char *rec;
     size_t len;
     dlv_dkim_keyrec kr;
+    EVP_PKEY_CTX *vctx[2]; /* RSA verify contexts for SHA-256 and SHA-1, set up on first use */
 } kcache;
 
 struct deliver_dkim_verify {
@@ -62,6 +63,13 @@ struct deliver_dkim_verify {
     unsigned max_sigs;
     vsig *sigs;
     size_t nsigs;
+    /* OpenSSL objects kept for the handle's life: fetching a digest and allocating contexts
+     * for every message costs more than hashing the header */
+    EVP_MD *sha256, *sha1;
+    EVP_MD_CTX *hctx;                       /* header hash */
+    EVP_MD_CTX *edctx;                      /* Ed25519 verify */
+    EVP_MD_CTX *bctx[DLV_DKIM_MAX_SIGS];    /* body hash of signature i */
+    dlv_buf bfield;                         /* the signature field with b= emptied */
     dlv_buf scratch;
     dlv_buf ar;
     deliver_dkim_result result;
@@ -87,6 +95,7 @@ deliver_status deliver_dkim_verify_new(deliver_dkim_verify **out, deliver_ctx *c
     dlv_dkim_hdrs_init(&v->hdrs, ctx);
     dlv_buf_init(&v->scratch, ctx);
     dlv_buf_init(&v->ar, ctx);
+    dlv_buf_init(&v->bfield, ctx);
     v->fixed_time = -1;
     v->max_sigs = 8;
     *out = v;
@@ -95,9 +104,7 @@ deliver_status deliver_dkim_verify_new(deliver_dkim_verify **out, deliver_ctx *c
 
 static void free_sigs(deliver_dkim_verify *v)
 {
-    for (size_t i = 0; i < v->nsigs; i++) {
-        EVP_MD_CTX_free(v->sigs[i].md);
-    }
+    /* the body hash contexts belong to the handle (bctx) */
     dlv_free(v->ctx, v->sigs);
     v->sigs = NULL;
     v->nsigs = 0;
@@ -132,7 +139,17 @@ void deliver_dkim_verify_free(deliver_dkim_verify *v)
     for (size_t i = 0; i < KEY_CACHE; i++) {
         dlv_free(ctx, v->keys[i].rec);
         dlv_dkim_keyrec_clear(&v->keys[i].kr);
+        EVP_PKEY_CTX_free(v->keys[i].vctx[0]);
+        EVP_PKEY_CTX_free(v->keys[i].vctx[1]);
     }
+    for (size_t i = 0; i < DLV_DKIM_MAX_SIGS; i++) {
+        EVP_MD_CTX_free(v->bctx[i]);
+    }
+    EVP_MD_CTX_free(v->hctx);
+    EVP_MD_CTX_free(v->edctx);
+    EVP_MD_free(v->sha256);
+    EVP_MD_free(v->sha1);
+    dlv_buf_free(&v->bfield);
     dlv_qset_clear(&v->qs);
     dlv_buf_free(&v->scratch);
     dlv_buf_free(&v->ar);
@@ -486,26 +503,36 @@ static int parse_sig(deliver_dkim_verify *v, size_t idx, vsig *s)
         while (bend < f->raw_len && f->raw[bend] != ';') {
             bend++;
         }
-        dlv_buf tmp;
-        dlv_buf_init(&tmp, v->ctx);
-        if (dlv_buf_append(&tmp, f->raw, bstart) < 0 ||
-            dlv_buf_append(&tmp, f->raw + bend, f->raw_len - bend) < 0 ||
-            dlv_dkim_canon_field(hb, tmp.data, tmp.len, f->name_len, f->colon, s->hrel, 0) < 0) {
-            dlv_buf_free(&tmp);
+        dlv_buf *tmp = &v->bfield;
+        dlv_buf_reset(tmp);
+        if (dlv_buf_append(tmp, f->raw, bstart) < 0 ||
+            dlv_buf_append(tmp, f->raw + bend, f->raw_len - bend) < 0 ||
+            dlv_dkim_canon_field(hb, tmp->data, tmp->len, f->name_len, f->colon, s->hrel, 0) < 0) {
             return -1;
         }
-        dlv_buf_free(&tmp);
     }
     if (hb->failed) {
         return -1;
     }
-    const EVP_MD *md = s->alg == ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
-    if (!EVP_Digest(hb->data ? hb->data : "", hb->len, s->hd, &s->hdlen, md, NULL)) {
+    EVP_MD **mdp = s->alg == ALG_RSA_SHA1 ? &v->sha1 : &v->sha256;
+    if (!*mdp && !(*mdp = EVP_MD_fetch(NULL, s->alg == ALG_RSA_SHA1 ? "SHA1" : "SHA256", NULL))) {
         return -1;
     }
-    /* the body hash */
-    s->md = EVP_MD_CTX_new();
-    if (!s->md || !EVP_DigestInit_ex(s->md, md, NULL)) {
+    const EVP_MD *md = *mdp;
+    if (!v->hctx && !(v->hctx = EVP_MD_CTX_new())) {
+        return -1;
+    }
+    if (EVP_DigestInit_ex2(v->hctx, md, NULL) != 1 ||
+        EVP_DigestUpdate(v->hctx, hb->data ? hb->data : "", hb->len) != 1 ||
+        EVP_DigestFinal_ex(v->hctx, s->hd, &s->hdlen) != 1) {
+        return -1;
+    }
+    /* the body hash, in a context the handle keeps for signature idx */
+    if (!v->bctx[idx] && !(v->bctx[idx] = EVP_MD_CTX_new())) {
+        return -1;
+    }
+    s->md = v->bctx[idx];
+    if (EVP_DigestInit_ex2(s->md, md, NULL) != 1) {
         return -1;
     }
     dlv_dkim_body_init(&s->canon, s->brel, s->l, body_sink, s->md);
@@ -622,42 +649,53 @@ deliver_status deliver_dkim_verify_end_body(deliver_dkim_verify *v)
     return DELIVER_OK;
 }
 
-static int crypto_verify(const vsig *s, EVP_PKEY *pk)
+/* Verify s's signature with the key of cache entry kc; 1 valid, 0 not. RSA keeps one verify
+ * context per key and digest in the cache entry (set up once, reused for every message). */
+static int crypto_verify(deliver_dkim_verify *v, const vsig *s, kcache *kc)
 {
-    int ok = 0;
+    EVP_PKEY *pk = kc->kr.pkey;
     if (s->alg == ALG_ED25519_SHA256) {
-        EVP_MD_CTX *m = EVP_MD_CTX_new();
-        if (m && EVP_DigestVerifyInit(m, NULL, NULL, NULL, pk) == 1) {
-            ok = EVP_DigestVerify(m, s->b, s->blen, s->hd, s->hdlen) == 1;
+        /* OpenSSL 3.0 has no reusable Ed25519 verify context: re-initialised per message */
+        if (!v->edctx && !(v->edctx = EVP_MD_CTX_new())) {
+            return 0;
         }
-        EVP_MD_CTX_free(m);
-        return ok;
+        EVP_MD_CTX *m = v->edctx;
+        EVP_MD_CTX_reset(m);
+        return EVP_DigestVerifyInit(m, NULL, NULL, NULL, pk) == 1 &&
+               EVP_DigestVerify(m, s->b, s->blen, s->hd, s->hdlen) == 1;
     }
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(pk, NULL);
-    if (pc && EVP_PKEY_verify_init(pc) == 1 &&
-        EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-        EVP_PKEY_CTX_set_signature_md(pc, s->alg == ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256()) ==
-            1) {
-        ok = EVP_PKEY_verify(pc, s->b, s->blen, s->hd, s->hdlen) == 1;
+    int sha1 = s->alg == ALG_RSA_SHA1;
+    EVP_PKEY_CTX *pc = kc->vctx[sha1];
+    if (!pc) {
+        pc = EVP_PKEY_CTX_new(pk, NULL);
+        if (!pc || EVP_PKEY_verify_init(pc) != 1 ||
+            EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+            EVP_PKEY_CTX_set_signature_md(pc, sha1 ? EVP_sha1() : EVP_sha256()) != 1) {
+            EVP_PKEY_CTX_free(pc);
+            return 0;
+        }
+        kc->vctx[sha1] = pc;
     }
-    EVP_PKEY_CTX_free(pc);
-    return ok;
+    return EVP_PKEY_verify(pc, s->b, s->blen, s->hd, s->hdlen) == 1;
 }
 
 /* The parsed form of a key record, from the cache or parsed now (NULL: out of memory).
  * Parsing a DER key costs more than verifying with it, and MTAs see the same keys again. */
-static const dlv_dkim_keyrec *key_for(deliver_dkim_verify *v, const char *rec, size_t len)
+static kcache *key_for(deliver_dkim_verify *v, const char *rec, size_t len)
 {
     for (size_t i = 0; i < KEY_CACHE; i++) {
         kcache *c = &v->keys[i];
         if (c->rec && c->len == len && memcmp(c->rec, rec, len) == 0) {
-            return &c->kr;
+            return c;
         }
     }
     kcache *c = &v->keys[v->next_key];
     v->next_key = (v->next_key + 1) % KEY_CACHE;
     dlv_free(v->ctx, c->rec);
     dlv_dkim_keyrec_clear(&c->kr);
+    EVP_PKEY_CTX_free(c->vctx[0]);
+    EVP_PKEY_CTX_free(c->vctx[1]);
+    c->vctx[0] = c->vctx[1] = NULL;
     c->rec = dlv_strndup(v->ctx, rec, len);
     if (!c->rec) {
         return NULL;
@@ -668,7 +706,7 @@ static const dlv_dkim_keyrec *key_for(deliver_dkim_verify *v, const char *rec, s
         c->rec = NULL;
         return NULL;
     }
-    return &c->kr;
+    return c;
 }
 
 /* judge signature s (index idx) with the answer for its key; -1 out of memory */
@@ -685,21 +723,21 @@ static int judge(deliver_dkim_verify *v, size_t idx, vsig *s, const dlv_answer *
         return 0;
     }
     /* several records: the first usable one (RFC 6376 3.6.2.2 lets the verifier choose) */
-    const dlv_dkim_keyrec *bp = NULL;
+    kcache *bk = NULL;
     for (size_t r = 0; r < a->nrr && r < 16; r++) {
         const struct deliver_dns_record *rr = &a->rr[r];
-        const dlv_dkim_keyrec *kr = key_for(v, (const char *)rr->joined, rr->joinedlen);
-        if (!kr) {
+        kcache *kc = key_for(v, (const char *)rr->joined, rr->joinedlen);
+        if (!kc) {
             return -1;
         }
-        if (!bp || (bp->unusable && !kr->unusable)) {
-            bp = kr;
+        if (!bk || (bk->kr.unusable && !kc->kr.unusable)) {
+            bk = kc;
         }
     }
-    if (!bp) {
+    if (!bk) {
         return perm(s, "no-key");
     }
-    const dlv_dkim_keyrec best = *bp; /* a view: the cache owns the key */
+    const dlv_dkim_keyrec best = bk->kr; /* a view: the cache owns the key */
     int rc = 0;
     deliver_dkim_key_type need =
         s->alg == ALG_ED25519_SHA256 ? DELIVER_DKIM_KEY_ED25519 : DELIVER_DKIM_KEY_RSA;
@@ -724,7 +762,7 @@ static int judge(deliver_dkim_verify *v, size_t idx, vsig *s, const dlv_answer *
         } else if (s->alg == ALG_RSA_SHA1 && !v->allow_weak) {
             s->result = DELIVER_DKIM_POLICY;
             s->reason = "rsa-sha1-not-acceptable";
-        } else if (!crypto_verify(s, best.pkey)) {
+        } else if (!crypto_verify(v, s, bk)) {
             s->result = DELIVER_DKIM_FAIL;
             s->reason = "signature-mismatch";
         } else {
