@@ -32,6 +32,11 @@ int cmd_dkim_key(cli *c, int argc, char **argv);
 int cmd_dkim_verify(cli *c, int argc, char **argv);
 int cmd_dkim_sign(cli *c, int argc, char **argv);
 
+/* A whole input: a file, or standard input for NULL or "-" (cli_read_file reads at most
+ * 1 GiB). malloc'ed; NULL on failure with errno set (EFBIG past max). */
+uint8_t *cli_read_file(const char *path, size_t *len);
+uint8_t *cli_read_stream(FILE *f, size_t max, size_t *len);
+
 /* Messages to stderr, prefixed with the program name. */
 void cli_error(const cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -5,32 +5,11 @@
 #include "cli.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static unsigned char *read_all(FILE *f, size_t *len)
-{
-    size_t cap = 65536, n = 0, r;
-    unsigned char *b = malloc(cap);
-    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            if (cap > deliver_bounce_limit(DELIVER_BOUNCE_LIMIT_INPUT)) {
-                break;
-            }
-            unsigned char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                return NULL;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    *len = n;
-    return b;
-}
 
 static void out_str(json *j, const char *key, const char *v)
 {
@@ -47,9 +26,9 @@ static int report(cli *c, deliver_bounce *b, const char *name);
 static int one(cli *c, deliver_bounce *b, const char *name, FILE *f)
 {
     size_t len = 0;
-    unsigned char *buf = read_all(f, &len);
+    unsigned char *buf = cli_read_stream(f, deliver_bounce_limit(DELIVER_BOUNCE_LIMIT_INPUT), &len);
     if (!buf) {
-        cli_error(c, "%s: out of memory", name);
+        cli_error(c, "%s: %s", name, strerror(errno));
         return CLI_FAILED;
     }
     deliver_status st = deliver_bounce_parse(b, buf, len);

@@ -8,43 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Read a whole file ("-" or NULL: stdin). NULL on failure (errno set). */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
-    if (!f) {
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            uint8_t *nb = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f)) {
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-    }
-    if (f != stdin) {
-        fclose(f);
-    }
-    *len = n;
-    return buf;
-}
 
 static int parse_i64(const char *s, long long *out)
 {
@@ -167,7 +130,7 @@ int cmd_dkim_verify(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     size_t len = 0;
-    uint8_t *msg = slurp(file, &len);
+    uint8_t *msg = cli_read_file(file, &len);
     if (!msg) {
         cli_error(c, "cannot read %s: %s", file ? file : "stdin", strerror(errno));
         return CLI_FAILED;
@@ -288,12 +251,12 @@ int cmd_dkim_sign(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     size_t klen = 0, len = 0;
-    uint8_t *key = slurp(keyfile, &klen);
+    uint8_t *key = cli_read_file(keyfile, &klen);
     if (!key) {
         cli_error(c, "cannot read %s: %s", keyfile, strerror(errno));
         return CLI_FAILED;
     }
-    uint8_t *msg = slurp(file, &len);
+    uint8_t *msg = cli_read_file(file, &len);
     if (!msg) {
         cli_error(c, "cannot read %s: %s", file ? file : "stdin", strerror(errno));
         free(key);

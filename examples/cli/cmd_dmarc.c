@@ -408,43 +408,6 @@ static int spf_result(const char *s, size_t n, deliver_spf_result *out)
 
 /* ---- dmarc-eval FILE ---- */
 
-/* Read a whole file ("-": stdin). NULL on failure (errno set). */
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            uint8_t *nb = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f)) {
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-    }
-    if (f != stdin) {
-        fclose(f);
-    }
-    *len = n;
-    return buf;
-}
 
 /*
  * The bodies of the message's From: fields, unfolded (CR and LF dropped, so a fold leaves its
@@ -592,7 +555,7 @@ static int eval_file(cli *c, deliver_dmarc *h, deliver_dmarc_mode mode, const ch
                      const char *ip, const char *mail_from, const char *helo)
 {
     size_t len = 0;
-    uint8_t *msg = read_all(file, &len);
+    uint8_t *msg = cli_read_file(file, &len);
     if (!msg) {
         cli_error(c, "cannot read %s: %s", file, strerror(errno));
         return CLI_FAILED;
