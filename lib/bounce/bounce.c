@@ -83,17 +83,51 @@ static long ifind(const char *s, size_t n, const char *needle)
     if (m == 0 || m > n) {
         return m == 0 ? 0 : -1;
     }
-    for (size_t i = 0; i + m <= n; i++) {
-        if (lc((unsigned char)s[i]) != needle[0]) {
-            continue;
-        }
+    /* candidates: the first octet in either case (needle is lower case), by memchr, in
+     * order; bounded: each round moves one of the two pointers forward */
+    const unsigned char c0 = (unsigned char)needle[0];
+    const unsigned char u0 = c0 >= 'a' && c0 <= 'z' ? (unsigned char)(c0 - 32) : c0;
+    const char *end = s + (n - m) + 1; /* candidates start before end */
+    const char *pl = memchr(s, c0, (size_t)(end - s));
+    const char *pu = u0 != c0 ? memchr(s, u0, (size_t)(end - s)) : NULL;
+    while (pl || pu) {
+        const char *p = !pu || (pl && pl < pu) ? pl : pu;
         size_t j = 1;
-        while (j < m && lc((unsigned char)s[i + j]) == needle[j]) {
+        while (j < m && lc((unsigned char)p[j]) == needle[j]) {
             j++;
         }
         if (j == m) {
-            return (long)i;
+            return (long)(p - s);
         }
+        if (p == pl) {
+            pl = p + 1 < end ? memchr(p + 1, c0, (size_t)(end - p - 1)) : NULL;
+        } else {
+            pu = p + 1 < end ? memchr(p + 1, u0, (size_t)(end - p - 1)) : NULL;
+        }
+    }
+    return -1;
+}
+
+/* Case-insensitive search of "\n" + needle (lower case, not empty) in s[0..n): the offset of
+ * that LF, or -1; what ifind(s, n, "\n" + needle) gives, but line by line (memchr). */
+static long line_find(const char *s, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    const char *p = s, *end = s + n;
+    /* bounded: p moves past one LF on every round */
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        const char *q = p + 1;
+        if ((size_t)(end - q) < m) {
+            return -1;
+        }
+        size_t j = 0;
+        while (j < m && lc((unsigned char)q[j]) == needle[j]) {
+            j++;
+        }
+        if (j == m) {
+            return (long)(p - s);
+        }
+        p = q;
     }
     return -1;
 }
@@ -126,19 +160,32 @@ static char *fold(dlv_arena *a, const char *s, size_t n, size_t max)
     if (!o) {
         return NULL;
     }
-    size_t k = 0;
+    /* 1: white space; 2: NUL (written as a space, not folded) */
+    static const unsigned char wsp[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+                                           [0] = 2};
+    size_t k = 0, i = 0;
     int sp = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_space(c)) {
+    /* bounded by n: every round consumes at least one octet */
+    while (i < n) {
+        unsigned char w = wsp[(unsigned char)s[i]];
+        if (w == 1) {
             sp = 1;
+            i++;
             continue;
         }
         if (sp && k) {
             o[k++] = ' ';
         }
         sp = 0;
-        o[k++] = (char)(c ? c : ' ');
+        if (w == 2) {
+            o[k++] = ' '; /* NUL */
+            i++;
+            continue;
+        }
+        /* a run of other octets */
+        do {
+            o[k++] = s[i++];
+        } while (i < n && !wsp[(unsigned char)s[i]]);
     }
     o[k] = '\0';
     return o;
@@ -328,40 +375,49 @@ static int find_reply(const char *s, size_t n, int allow2)
 /* The SMTP command a failure followed: the last one the text names. */
 static const char *find_command(const char *s, size_t n)
 {
+#define CMD(needle, cmd) {needle, sizeof(needle) - 1, cmd}
     static const struct {
         const char *needle; /* matched case-sensitively at a word start */
+        size_t len;
         const char *cmd;
     } t[] = {
-        {"RCPT", "RCPT"}, {"rcpt to", "RCPT"}, {"MAIL FROM", "MAIL"}, {"mail from", "MAIL"},
-        {"DATA", "DATA"}, {"end of data", "DATA"}, {"HELO", "HELO"}, {"EHLO", "HELO"},
-        {"STARTTLS", "STARTTLS"}, {"after connect", "CONN"}, {"after initial connection", "CONN"}, {"greeting", "CONN"},
-        {"Recipient address rejected", "RCPT"}, {"Sender address rejected", "MAIL"},
-        {"does not like recipient", "RCPT"}, {"does not like sender", "MAIL"},
+        CMD("RCPT", "RCPT"), CMD("rcpt to", "RCPT"), CMD("MAIL FROM", "MAIL"),
+        CMD("mail from", "MAIL"), CMD("DATA", "DATA"), CMD("end of data", "DATA"),
+        CMD("HELO", "HELO"), CMD("EHLO", "HELO"), CMD("STARTTLS", "STARTTLS"),
+        CMD("after connect", "CONN"), CMD("after initial connection", "CONN"),
+        CMD("greeting", "CONN"), CMD("Recipient address rejected", "RCPT"),
+        CMD("Sender address rejected", "MAIL"), CMD("does not like recipient", "RCPT"),
+        CMD("does not like sender", "MAIL"),
     };
-    const char *best = "";
-    size_t best_at = 0;
-    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        size_t m = strlen(t[i].needle);
-        const char *p = s;
-        while ((p = memchr(p, t[i].needle[0], (size_t)(s + n - p))) != NULL) {
-            size_t k = (size_t)(p - s);
-            p++;
-            if (k + m > n || memcmp(s + k, t[i].needle, m) != 0) {
-                continue;
-            }
-            if (k > 0 && is_alnum((unsigned char)s[k - 1])) {
+#undef CMD
+    /* the second octets of the needles above, by their first (0: no needle) */
+    static const char second[256][2] = {
+        ['R'] = {'C', 'e'}, ['r'] = {'c', 0}, ['M'] = {'A', 0}, ['m'] = {'a', 0},
+        ['D'] = {'A', 0}, ['d'] = {'o', 0}, ['e'] = {'n', 0}, ['H'] = {'E', 0},
+        ['E'] = {'H', 0}, ['S'] = {'T', 'e'}, ['a'] = {'f', 0}, ['g'] = {'r', 0},
+    };
+    /* the last occurrence wins (at one offset, the first needle of the table): so scan
+     * backwards and stop at the first match. Bounded by n. */
+    for (size_t k = n; k-- > 0;) {
+        unsigned char c = (unsigned char)s[k];
+        if (!second[c][0] || k + 1 >= n ||
+            (s[k + 1] != second[c][0] && s[k + 1] != second[c][1]) ||
+            (k > 0 && is_alnum((unsigned char)s[k - 1]))) {
+            continue; /* no needle starts here (every needle has two octets or more) */
+        }
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+            size_t m = t[i].len;
+            if ((unsigned char)t[i].needle[0] != c || k + m > n ||
+                memcmp(s + k, t[i].needle, m) != 0) {
                 continue;
             }
             if (k + m < n && is_alnum((unsigned char)s[k + m]) && t[i].needle[m - 1] != ' ') {
                 continue;
             }
-            if (k + 1 > best_at) {
-                best_at = k + 1;
-                best = t[i].cmd;
-            }
+            return t[i].cmd;
         }
     }
-    return best;
+    return "";
 }
 
 /*
@@ -379,6 +435,9 @@ static const char *transcript_command(const char *s, size_t n, const char *addr)
         {"helo", "HELO"}, {"starttls", "STARTTLS"}, {".", "DATA"},
     };
     const char *cmd = "", *first_err = NULL;
+    if (!mem_find(s, n, ">>> ")) {
+        return ""; /* no line starts with ">>> ": no command is ever set */
+    }
     size_t al = addr ? strlen(addr) : 0;
     size_t pos = 0;
     const char *l;
@@ -506,6 +565,22 @@ static uint64_t text_hits(const deliver_bounce *b, const char *s, size_t n, cons
 #define HIT(r) ((hits >> (r)) & 1u)
 
 /* ---- reason decision ---- */
+
+/* r->decided = a then b, truncated as snprintf(r->decided, size, "%s%s", a, b) would. */
+static void set_decided(rcpt *r, const char *a, const char *b)
+{
+    size_t k = 0;
+    if (!b) {
+        b = "(null)";
+    }
+    for (const char *p = a; *p && k + 1 < sizeof(r->decided); p++) {
+        r->decided[k++] = *p;
+    }
+    for (const char *p = b; *p && k + 1 < sizeof(r->decided); p++) {
+        r->decided[k++] = *p;
+    }
+    r->decided[k] = '\0';
+}
 
 static int generic_status(const char *st)
 {
@@ -727,7 +802,7 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if (strcmp(act, "delivered") == 0 || strcmp(act, "relayed") == 0 ||
         strcmp(act, "expanded") == 0 || r->status[0] == '2') {
         r->reason = R_DELIVERED;
-        snprintf(r->decided, sizeof(r->decided), "dsn-action");
+        set_decided(r, "dsn-action", "");
         return;
     }
     int scopes[4];
@@ -772,26 +847,26 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     }
     if (fmt == R_NONE && b->hdr_reason != R_NONE) {
         r->reason = b->hdr_reason;
-        snprintf(r->decided, sizeof(r->decided), "header:%s", dlv_reason_name(b->hdr_reason));
+        set_decided(r, "header:", dlv_reason_name(b->hdr_reason));
         return;
     }
     if (fmt == R_NONE && forced != R_NONE) {
         r->reason = forced;
-        snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_family_names[b->family]);
+        set_decided(r, "format:", dlv_family_names[b->family]);
         return;
     }
     if (fmt != R_NONE) {
         r->reason = fmt;
         if (fmt_scope >= S_RHOST_FIRST) {
-            snprintf(r->decided, sizeof(r->decided), "rhost:%s", dlv_reason_name(fmt));
+            set_decided(r, "rhost:", dlv_reason_name(fmt));
         } else {
-            snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_reason_name(fmt));
+            set_decided(r, "format:", dlv_reason_name(fmt));
         }
         return;
     }
     if (r->xunix && !HIT(R_MAILBOXFULL)) {
         r->reason = R_MAILERERROR;
-        snprintf(r->decided, sizeof(r->decided), "dsn:x-unix");
+        set_decided(r, "dsn:x-unix", "");
         return;
     }
     if (generic_status(r->status) && r->command) {
@@ -800,7 +875,7 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
                                 ? dlv_host_command_reason(scopes[k], r->command) : R_NONE;
             if (hr != R_NONE) {
                 r->reason = hr;
-                snprintf(r->decided, sizeof(r->decided), "rhost:%s", r->command);
+                set_decided(r, "rhost:", r->command);
                 return;
             }
         }
@@ -810,9 +885,9 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if (R != R_NONE) {
         r->reason = R;
         if (HIT(R)) {
-            snprintf(r->decided, sizeof(r->decided), "text:%s", dlv_reason_name(R));
+            set_decided(r, "text:", dlv_reason_name(R));
         } else {
-            snprintf(r->decided, sizeof(r->decided), "status:%s", r->status);
+            set_decided(r, "status:", r->status);
         }
         return;
     }
@@ -821,28 +896,28 @@ static void decide(deliver_bounce *b, rcpt *r, const char *extra, size_t extra_l
     if (R != R_NONE) {
         r->reason = R;
         if (by_text) {
-            snprintf(r->decided, sizeof(r->decided), "text:%s", dlv_reason_name(R));
+            set_decided(r, "text:", dlv_reason_name(R));
         } else if (R == sr) {
-            snprintf(r->decided, sizeof(r->decided), "status:%s", r->status);
+            set_decided(r, "status:", r->status);
         } else {
-            snprintf(r->decided, sizeof(r->decided), "fallback:%s", dlv_reason_name(R));
+            set_decided(r, "fallback:", dlv_reason_name(R));
         }
         return;
     }
     if (strcmp(act, "delayed") == 0) {
         r->reason = R_EXPIRED;
-        snprintf(r->decided, sizeof(r->decided), "dsn-action");
+        set_decided(r, "dsn-action", "");
     } else if (fallback != R_NONE) {
         r->reason = fallback;
-        snprintf(r->decided, sizeof(r->decided), "format:%s", dlv_family_names[b->family]);
+        set_decided(r, "format:", dlv_family_names[b->family]);
     } else if (dn > 0 && !r->guessed) {
         /* a text about this recipient that no rule understood (a text that names no
          * recipient at all says nothing about the one guessed from the returned message) */
         r->reason = R_ONHOLD;
-        snprintf(r->decided, sizeof(r->decided), "none");
+        set_decided(r, "none", "");
     } else {
         r->reason = R_UNDEFINED;
-        snprintf(r->decided, sizeof(r->decided), "none");
+        set_decided(r, "none", "");
     }
 }
 
@@ -897,6 +972,7 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
     int cur_has_final = 0, cur_has_orig = 0;
     char *orig = NULL;
     char *msg_rmta = NULL;
+    const int lf = n == 0 || !memchr(s, '\r', n); /* LF line ends only */
     /* each iteration parses one group of fields and advances; bounded by n */
     while (pos < n) {
         /* per-recipient fields written before the group's Final-Recipient (Facebook) */
@@ -905,7 +981,7 @@ static size_t parse_dsn(deliver_bounce *b, const char *s, size_t n, char **repor
         int pend_xunix = 0;
         rcpt *group_first = NULL;
         dlv_header h;
-        if (dlv_header_parse(a, s + pos, n - pos, &h) < 0) {
+        if ((lf ? dlv_header_parse_lf : dlv_header_parse)(a, s + pos, n - pos, &h) < 0) {
             break;
         }
         if (h.count == 0) {
@@ -1109,6 +1185,14 @@ static const char *const rcpt_prefixes[] = {
     "final delivery userid:", "generated by ",
 };
 
+/* Octet triples hashed into a bit set of PAIR_WORDS * 64 bits (every prefix below has at
+ * least three octets). */
+#define PAIR_WORDS 16
+static unsigned triple_hash(unsigned a, unsigned b, unsigned c)
+{
+    return ((a * 961u) ^ (b * 31u) ^ c) & (PAIR_WORDS * 64 - 1);
+}
+
 /*
  * Extract failed recipients from the human-readable text t[0..n) (cut at the returned
  * message); the diagnostic of each is the text after it up to the next one.
@@ -1122,10 +1206,26 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
     rcpt *cur = NULL;
     size_t diag_start = 0;
     size_t first = b->n;
+    /* LF line ends only (the common case): go straight to the lines with an '@' */
+    const int lf = n == 0 || !memchr(t, '\r', n);
     /* bounded by the number of lines */
     while (1) {
         size_t lstart = pos;
-        if (!dlv_msg_line(t, n, &pos, &l, &ln)) {
+        if (lf) {
+            const char *at = pos < n ? memchr(t + pos, '@', n - pos) : NULL;
+            if (!at) {
+                break;
+            }
+            size_t k = (size_t)(at - t);
+            while (k > pos && t[k - 1] != '\n') {
+                k--;
+            }
+            const char *e = memchr(at, '\n', n - (size_t)(at - t));
+            lstart = k;
+            l = t + k;
+            ln = e ? (size_t)(e - l) : n - k;
+            pos = e ? (size_t)(e - t) + 1 : n;
+        } else if (!dlv_msg_line(t, n, &pos, &l, &ln)) {
             break;
         }
         size_t as = 0, ae = 0;
@@ -1136,10 +1236,24 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
         /* prefixes: on a lower-case copy of the line (its first LOWER_MAX octets) */
         char low[LOWER_MAX];
         size_t lowlen = ln < sizeof(low) ? ln : sizeof(low);
+        /* with a filter of the line's octet triples (hashed): a prefix whose first three
+         * octets are not on the line is not searched (only a quick "no", never a "yes") */
+        uint64_t pairs[PAIR_WORDS] = {0};
         for (size_t k = 0; k < lowlen; k++) {
             low[k] = (char)lc((unsigned char)l[k]);
+            if (k >= 2) {
+                unsigned h = triple_hash((unsigned char)low[k - 2], (unsigned char)low[k - 1],
+                                         (unsigned char)low[k]);
+                pairs[h >> 6] |= (uint64_t)1 << (h & 63);
+            }
         }
         for (size_t k = 0; k < sizeof(rcpt_prefixes) / sizeof(rcpt_prefixes[0]) && !found; k++) {
+            unsigned h = triple_hash((unsigned char)rcpt_prefixes[k][0],
+                                     (unsigned char)rcpt_prefixes[k][1],
+                                     (unsigned char)rcpt_prefixes[k][2]);
+            if (!(pairs[h >> 6] >> (h & 63) & 1)) {
+                continue;
+            }
             const char *hitp = mem_find(low, lowlen, rcpt_prefixes[k]);
             long off = hitp ? (long)(hitp - low) : -1;
             if (off >= 0) {
@@ -1272,19 +1386,22 @@ static char *normalize(deliver_bounce *b, const uint8_t *buf, size_t len, size_t
         *out_len = len;
         return o;
     }
-    size_t k = (size_t)(cr - buf);
-    memcpy(o, buf, k);
-    for (size_t i = k; i < len; i++) {
-        char c = (char)buf[i];
-        if (c == '\r') {
-            o[k++] = '\n';
-            if (i + 1 < len && buf[i + 1] == '\n') {
-                i++;
-            }
-            continue;
+    /* copy the runs between CRs whole; each CR (or CRLF) becomes one LF. Bounded: i moves
+     * past a CR on every round. */
+    size_t k = 0, i = 0;
+    while (cr) {
+        size_t run = (size_t)(cr - (buf + i));
+        memcpy(o + k, buf + i, run);
+        k += run;
+        o[k++] = '\n';
+        i += run + 1;
+        if (i < len && buf[i] == '\n') {
+            i++;
         }
-        o[k++] = c;
+        cr = i < len ? memchr(buf + i, '\r', len - i) : NULL;
     }
+    memcpy(o + k, buf + i, len - i);
+    k += len - i;
     o[k] = '\0';
     *out_len = k;
     return o;
@@ -1314,6 +1431,16 @@ static void add_findings(deliver_bounce *b)
     }
 }
 
+/* Undo the part's transfer encoding if that is still pending (the handle's MIME parser
+ * decodes lazily): every read of a part's data goes through here first. 0 or -1 (no memory). */
+static int part_ready(deliver_bounce *b, const dlv_part *p)
+{
+    if (!p || !p->pending) {
+        return 0;
+    }
+    return dlv_mime_decode(&b->mime, &b->arena, (size_t)(p - b->mime.parts)) < 0 ? -1 : 0;
+}
+
 static const dlv_part *first_part(const dlv_mime *m, const char *type)
 {
     for (size_t i = 0; i < m->count; i++) {
@@ -1339,13 +1466,19 @@ static char *header_addr(dlv_arena *a, const dlv_header *h, const char *name)
  * bounce itself: the host that wrote the bounce when no Remote-MTA names one. */
 static int received_by_scope(deliver_bounce *b, const dlv_header *top)
 {
+    /* the last Received: field among the first 256 (one pass over the fields) */
     const dlv_field *last = NULL;
-    for (size_t k = 0; k < 256; k++) {
-        const dlv_field *f = dlv_header_find(top, "received", k);
-        if (!f) {
-            break;
+    size_t seen = 0;
+    for (size_t i = 0; i < top->count && seen < 256; i++) {
+        const dlv_field *f = &top->fields[i];
+        if (f->name_len == 8 && (f->name[0] == 'R' || f->name[0] == 'r') &&
+            lc((unsigned char)f->name[1]) == 'e' && lc((unsigned char)f->name[2]) == 'c' &&
+            lc((unsigned char)f->name[3]) == 'e' && lc((unsigned char)f->name[4]) == 'i' &&
+            lc((unsigned char)f->name[5]) == 'v' && lc((unsigned char)f->name[6]) == 'e' &&
+            lc((unsigned char)f->name[7]) == 'd') {
+            last = f;
+            seen++;
         }
-        last = f;
     }
     char *v = last ? dlv_field_unfold(&b->arena, last, NULL) : NULL;
     if (!v) {
@@ -1385,6 +1518,9 @@ static int original_headers(deliver_bounce *b, const char *after, size_t after_l
             return 1;
         }
         if (!p->in_message && strcmp(p->type, "text/rfc822-headers") == 0) {
+            if (part_ready(b, p) < 0) {
+                return 0;
+            }
             return dlv_header_parse(&b->arena, p->data, p->data_len, out) == DELIVER_OK;
         }
     }
@@ -1492,7 +1628,7 @@ static size_t parse_ses_json(deliver_bounce *b, const char *s, size_t n)
                 r->reason = R_FEEDBACK;
                 r->ftype = ftype ? ftype : (char *)"";
                 r->action = "";
-                snprintf(r->decided, sizeof(r->decided), "arf");
+                set_decided(r, "arf", "");
             } else {
                 char *act = json_str(a, j, m, e, next, "action", NULL);
                 char *st = json_str(a, j, m, e, next, "status", NULL);
@@ -1570,6 +1706,9 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     /* ---- feedback reports (RFC 5965) ---- */
     const dlv_part *fb = first_part(m, "message/feedback-report");
     if (fb) {
+        if (part_ready(b, fb) < 0 || part_ready(b, first_part(m, "text/plain")) < 0) {
+            return DELIVER_E_NOMEM;
+        }
         dlv_header fh;
         if (dlv_header_parse(a, fb->data, fb->data_len, &fh) < 0) {
             return DELIVER_E_NOMEM;
@@ -1622,7 +1761,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
             r->action = "";
             r->rmta = srcip;
             r->diag = fdiag;
-            snprintf(r->decided, sizeof(r->decided), "arf");
+            set_decided(r, "arf", "");
         }
         if (b->n == 0) {
             return DELIVER_E_NOMEM;
@@ -1637,6 +1776,9 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         const dlv_part *jp = &m->parts[m->count > 1 ? 1 : 0];
         const dlv_part *p0 = &m->parts[0];
         const dlv_part *cand = strcmp(p0->type, "text/plain") == 0 ? p0 : jp;
+        if (part_ready(b, cand) < 0) {
+            return DELIVER_E_NOMEM;
+        }
         if (cand->data && cand->data_len > 0 && cand->data_len < 262144 &&
             memchr(cand->data, '{', cand->data_len > 4096 ? 4096 : cand->data_len) &&
             ifind(cand->data, cand->data_len > 4096 ? 4096 : cand->data_len,
@@ -1671,6 +1813,9 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     if (!tp && m->count == 1 && strncmp(m->parts[0].type, "multipart/", 10) == 0) {
         tp = &m->parts[0]; /* a multipart whose delimiters are gone: its body is the text */
     }
+    if (part_ready(b, tp) < 0) {
+        return DELIVER_E_NOMEM;
+    }
     const char *text = tp ? tp->data : NULL;
     size_t text_len = tp ? tp->data_len : 0;
     scan tsc;
@@ -1686,7 +1831,15 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         /* sender, subject and a few header names mark some families */
         dlv_buf hb;
         dlv_buf_init(&hb, b->ctx);
-        dlv_buf_printf(&hb, "%s\n%s\n", from ? from : "", subject ? subject : "");
+        /* "%s\n%s\n" of sender and subject, without printf */
+        if (from) {
+            dlv_buf_append(&hb, from, strlen(from));
+        }
+        dlv_buf_putc(&hb, '\n');
+        if (subject) {
+            dlv_buf_append(&hb, subject, strlen(subject));
+        }
+        dlv_buf_putc(&hb, '\n');
         for (size_t i = 0; i < top->count && i < 64; i++) {
             if (top->fields[i].name_len > 2 && lc((unsigned char)top->fields[i].name[0]) == 'x' &&
                 top->fields[i].name[1] == '-') {
@@ -1728,6 +1881,9 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         }
         if (strcmp(p->type, "message/delivery-status") == 0 ||
             strcmp(p->type, "message/global-delivery-status") == 0) {
+            if (part_ready(b, p) < 0) {
+                return DELIVER_E_NOMEM;
+            }
             found += parse_dsn(b, p->data, p->data_len, &reporting);
         }
     }
@@ -1738,6 +1894,9 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
             const dlv_part *p = &m->parts[i];
             if (p->in_message && (strcmp(p->type, "message/delivery-status") == 0 ||
                                   strcmp(p->type, "message/global-delivery-status") == 0)) {
+                if (part_ready(b, p) < 0) {
+                    return DELIVER_E_NOMEM;
+                }
                 found += parse_dsn(b, p->data, p->data_len, &reporting);
                 break;
             }
@@ -1746,11 +1905,11 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     if (!found && text && text_len > 20) {
         /* delivery-status fields in the text itself (a report whose MIME structure is
          * lost): from the first Reporting-MTA or Final-Recipient line */
-        long at = ifind(text, text_len, "\nreporting-mta:");
+        long at = line_find(text, text_len, "reporting-mta:");
         if (at < 0) {
-            at = ifind(text, text_len, "\nfinal-recipient:");
+            at = line_find(text, text_len, "final-recipient:");
         }
-        if (at >= 0 && ifind(text + at, text_len - (size_t)at, "\nfinal-recipient:") >= 0) {
+        if (at >= 0 && line_find(text + at, text_len - (size_t)at, "final-recipient:") >= 0) {
             found += parse_dsn(b, text + at + 1, text_len - (size_t)at - 1, &reporting);
             if (found && tsc.end_at > (size_t)at) {
                 cut = (size_t)at; /* the fields end the human-readable part */
@@ -1865,7 +2024,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
             r->reason = R_FEEDBACK;
             r->action = "";
             r->diag = text ? fold(a, text, cut, MAX_DIAG) : NULL;
-            snprintf(r->decided, sizeof(r->decided), "header:%s", optout_headers[k].name);
+            set_decided(r, "header:", optout_headers[k].name);
             b->kind = DELIVER_BOUNCE_FEEDBACK;
             b->family = dlv_family_find("ARF");
             return DELIVER_OK;
@@ -1889,7 +2048,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
             r->reason = R_VACATION;
             r->action = "";
             r->diag = text ? fold(a, text, cut, MAX_DIAG) : NULL;
-            snprintf(r->decided, sizeof(r->decided), "rfc3834");
+            set_decided(r, "rfc3834", "");
             b->kind = DELIVER_BOUNCE_VACATION;
             b->family = dlv_family_find("RFC3834");
             return DELIVER_OK;
@@ -1975,6 +2134,8 @@ deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx)
     dlv_mime_init(&b->mime, ctx);
     b->mime.lenient = 1;     /* anonymised and hand-made bounces break their multiparts */
     b->mime.skip_decode = 1; /* the returned message's encoded bodies are never read */
+    b->mime.lf_only = 1;     /* normalize() leaves LF line ends only */
+    b->mime.lazy_decode = 1; /* only the parts read are decoded: see part_ready() */
     dlv_findings_init(&b->findings, ctx);
     if (dlv_ac_build(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count) < 0) {
         dlv_ctx_unref(ctx);

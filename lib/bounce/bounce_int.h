@@ -93,7 +93,9 @@ typedef struct dlv_ac {
     uint8_t cls[256];      /* octet -> class (0: not in any needle) */
     unsigned nclass;
     uint32_t nstates;
-    uint32_t *next;        /* nstates * nclass transitions (full DFA) */
+    uint32_t *next;        /* nstates * nclass transitions (full DFA): the target's row
+                              offset (state * nclass) */
+    uint32_t thresh;       /* row offsets from here on are states that end a needle */
     int32_t *out;          /* per state: first needle index ending here, -1 none */
     int32_t *out_next;     /* per needle: next needle in the output chain (via failure), -1 */
     int32_t *dict;         /* per state: nearest state on the failure chain with output, -1 */

@@ -16,18 +16,22 @@ static int is_wsp(int c)
     return c == ' ' || c == '\t';
 }
 
-static int ieq(const char *a, size_t an, const char *b)
+/* a[0..n) and b[0..n) equal, ASCII case-insensitively */
+static int ieq_n(const char *a, const char *b, size_t n)
 {
-    size_t bn = strlen(b);
-    if (an != bn) {
-        return 0;
-    }
-    for (size_t i = 0; i < an; i++) {
-        if (lc((unsigned char)a[i]) != lc((unsigned char)b[i])) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x != y && lc(x) != lc(y)) {
             return 0;
         }
     }
     return 1;
+}
+
+static int ieq(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    return an == bn && ieq_n(a, b, an);
 }
 
 int dlv_msg_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *line_len)
@@ -59,12 +63,84 @@ int dlv_msg_line(const char *buf, size_t len, size_t *pos, const char **line, si
     return 1;
 }
 
+/* dlv_msg_line() for input known to hold no CR (lf != 0): one memchr per line instead of
+ * two, same lines. */
+static inline int next_line(const char *buf, size_t len, size_t *pos, const char **line,
+                     size_t *line_len, int lf)
+{
+    if (!lf) {
+        return dlv_msg_line(buf, len, pos, line, line_len);
+    }
+    size_t p = *pos;
+    if (p >= len) {
+        return 0;
+    }
+    const char *s = buf + p;
+    size_t rest = len - p;
+    const char *e = memchr(s, '\n', rest);
+    size_t n = e ? (size_t)(e - s) : rest;
+    *line = s;
+    *line_len = n;
+    *pos = p + (e ? n + 1 : n);
+    return 1;
+}
+
+/* For input with LF line ends only: the next line at or after *pos (a line start) in
+ * buf[0..len) whose first octet is '-' (a MIME delimiter can only be such a line), found
+ * with memchr instead of line by line. *lstart is its offset, *pos the next line's. 1 found,
+ * 0 none. Bounded: every round moves past one '-'. */
+static int next_dash_line(const char *buf, size_t len, size_t *pos, size_t *lstart,
+                          const char **line, size_t *line_len)
+{
+    size_t p0 = *pos, p = p0;
+    while (p < len) {
+        const char *q = memchr(buf + p, '-', len - p);
+        if (!q) {
+            break;
+        }
+        size_t k = (size_t)(q - buf);
+        const char *e = memchr(q, '\n', len - k);
+        if (k == p0 || buf[k - 1] == '\n') {
+            size_t n = e ? (size_t)(e - q) : len - k;
+            *line = q;
+            *line_len = n;
+            *lstart = k;
+            *pos = e ? k + n + 1 : len;
+            return 1;
+        }
+        if (!e) {
+            break;
+        }
+        p = (size_t)(e - buf) + 1; /* the rest of this line cannot start one */
+    }
+    *pos = len;
+    return 0;
+}
+
 /* ---- header fields ---- */
 
-static size_t field_name_len(const char *l, size_t n)
+/* Octets of a field name: printable US-ASCII except ':' (RFC 5322 ftext). */
+static const unsigned char ftext[256] = {
+    ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+    [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1,
+    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1,
+    ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
+    ['Z'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1,
+    ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,
+    ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+    ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+/* Length of the field name at the start of l[0..n) (0: not a field line); *colon (if not
+ * NULL) receives the offset of the colon. */
+static size_t field_name_len(const char *l, size_t n, size_t *colon)
 {
     size_t i = 0;
-    while (i < n && (unsigned char)l[i] > 32 && (unsigned char)l[i] < 127 && l[i] != ':') {
+    while (i < n && ftext[(unsigned char)l[i]]) {
         i++;
     }
     size_t name = i;
@@ -74,10 +150,16 @@ static size_t field_name_len(const char *l, size_t n)
     if (name == 0 || i >= n || l[i] != ':') {
         return 0;
     }
+    if (colon) {
+        *colon = i;
+    }
     return name;
 }
 
-deliver_status dlv_header_parse(dlv_arena *a, const char *buf, size_t len, dlv_header *h)
+/* The header parser: one pass; the field array grows in the arena (doubling, so at most as
+ * much again is left unused). lf: the input holds no CR. */
+static deliver_status header_parse(dlv_arena *a, const char *buf, size_t len, dlv_header *h,
+                                   int lf)
 {
     memset(h, 0, sizeof(*h));
     size_t pos = 0;
@@ -85,41 +167,16 @@ deliver_status dlv_header_parse(dlv_arena *a, const char *buf, size_t len, dlv_h
     size_t ln;
     /* skip an mbox separator line */
     if (len >= 5 && memcmp(buf, "From ", 5) == 0) {
-        dlv_msg_line(buf, len, &pos, &l, &ln);
+        next_line(buf, len, &pos, &l, &ln, lf);
     }
-    size_t start = pos;
-    /* pass 1: count fields (bounded by the number of lines) */
-    size_t count = 0, p = pos;
-    while (dlv_msg_line(buf, len, &p, &l, &ln)) {
-        if (ln == 0) {
-            break;
-        }
-        if (is_wsp((unsigned char)l[0])) {
-            continue;
-        }
-        if (!field_name_len(l, ln)) {
-            break;
-        }
-        count++;
-    }
-    if (count > DLV_MSG_MAX_FIELDS) {
-        count = DLV_MSG_MAX_FIELDS;
-        h->truncated = 1;
-    }
-    if (count) {
-        h->fields = dlv_arena_alloc(a, count * sizeof(dlv_field));
-        if (!h->fields) {
-            return DELIVER_E_NOMEM;
-        }
-    }
-    /* pass 2: fill */
-    pos = start;
+    size_t cap = 0;
     dlv_field *cur = NULL;
     size_t prev = pos;
     h->end = len;
+    /* bounded by the number of lines */
     while (1) {
         prev = pos;
-        if (!dlv_msg_line(buf, len, &pos, &l, &ln)) {
+        if (!next_line(buf, len, &pos, &l, &ln, lf)) {
             h->end = len;
             break;
         }
@@ -134,31 +191,62 @@ deliver_status dlv_header_parse(dlv_arena *a, const char *buf, size_t len, dlv_h
             }
             continue;
         }
-        size_t nl = field_name_len(l, ln);
+        size_t colon = 0;
+        size_t nl = field_name_len(l, ln, &colon);
         if (!nl) {
             h->end = prev; /* body starts with this line */
             break;
         }
-        if (h->count < count) {
+        if (h->count == cap && cap < DLV_MSG_MAX_FIELDS) {
+            size_t ncap = cap ? cap * 2 : 16;
+            if (ncap > DLV_MSG_MAX_FIELDS) {
+                ncap = DLV_MSG_MAX_FIELDS;
+            }
+            dlv_field *nf = dlv_arena_alloc(a, ncap * sizeof(dlv_field));
+            if (!nf) {
+                return DELIVER_E_NOMEM;
+            }
+            if (h->count) {
+                memcpy(nf, h->fields, h->count * sizeof(dlv_field));
+            }
+            h->fields = nf;
+            cap = ncap;
+        }
+        if (h->count < cap) {
             cur = &h->fields[h->count++];
             cur->name = l;
             cur->name_len = nl;
-            const char *colon = memchr(l, ':', ln);
-            cur->value = colon + 1;
+            cur->value = l + colon + 1; /* the first ':' of the line */
             cur->value_len = (size_t)(l + ln - cur->value);
             cur->raw = l;
             cur->raw_len = ln;
         } else {
+            h->truncated = 1;
             cur = NULL;
         }
     }
     return DELIVER_OK;
 }
 
+deliver_status dlv_header_parse(dlv_arena *a, const char *buf, size_t len, dlv_header *h)
+{
+    return header_parse(a, buf, len, h, 0);
+}
+
+deliver_status dlv_header_parse_lf(dlv_arena *a, const char *buf, size_t len, dlv_header *h)
+{
+    return header_parse(a, buf, len, h, 1);
+}
+
 const dlv_field *dlv_header_find(const dlv_header *h, const char *name, size_t nth)
 {
+    size_t nl = strlen(name);
+    int c0 = nl ? lc((unsigned char)name[0]) : 0;
     for (size_t i = 0; i < h->count; i++) {
-        if (ieq(h->fields[i].name, h->fields[i].name_len, name)) {
+        const dlv_field *f = &h->fields[i];
+        /* what ieq() decides, with the length and first octet tested first */
+        if (f->name_len == nl && (nl == 0 || lc((unsigned char)f->name[0]) == c0) &&
+            ieq_n(f->name, name, nl)) {
             if (nth == 0) {
                 return &h->fields[i];
             }
@@ -174,8 +262,14 @@ static char *unfold(dlv_arena *a, const char *s, size_t n, size_t *out_len)
     if (!o) {
         return NULL;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* the octets before the first line end are copied whole (most values have none) */
+    const char *lf = n ? memchr(s, '\n', n) : NULL;
+    const char *cr = n ? memchr(s, '\r', lf ? (size_t)(lf - s) : n) : NULL;
+    size_t k = cr ? (size_t)(cr - s) : lf ? (size_t)(lf - s) : n;
+    if (k) {
+        memcpy(o, s, k);
+    }
+    for (size_t i = k; i < n; i++) {
         char c = s[i];
         if (c == '\r' || c == '\n') {
             continue;
@@ -292,7 +386,12 @@ char *dlv_qp_decode(dlv_arena *a, const char *s, size_t n, size_t *out_len)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c != '=') {
-            o[k++] = c;
+            /* the run up to the next '=' is copied as it is */
+            const char *eq = memchr(s + i, '=', n - i);
+            size_t run = eq ? (size_t)(eq - (s + i)) : n - i;
+            memcpy(o + k, s + i, run);
+            k += run;
+            i += run - 1;
             continue;
         }
         if (i + 1 < n && (s[i + 1] == '\n' || s[i + 1] == '\r')) {
@@ -641,6 +740,24 @@ void dlv_mime_free(dlv_mime *m)
     m->count = m->cap = 0;
 }
 
+deliver_status dlv_mime_decode(dlv_mime *m, dlv_arena *a, size_t i)
+{
+    if (i >= m->count || !m->parts[i].pending) {
+        return DELIVER_OK;
+    }
+    dlv_part *p = &m->parts[i];
+    size_t dl = 0;
+    const char *d = p->pending == 1 ? dlv_base64_decode(a, p->body, p->body_len, &dl)
+                                    : dlv_qp_decode(a, p->body, p->body_len, &dl);
+    if (!d) {
+        return DELIVER_E_NOMEM;
+    }
+    p->data = d;
+    p->data_len = dl;
+    p->pending = 0;
+    return DELIVER_OK;
+}
+
 typedef struct work {
     size_t off, len;
     int depth, parent, in_message;
@@ -673,13 +790,22 @@ static int delimiter(const char *l, size_t n, const char *b, size_t bn)
 }
 
 /* Does body[0..n) hold a delimiter line for boundary b? */
-static int has_delimiter(const char *body, size_t n, const char *b, size_t bn)
+static int has_delimiter(const char *body, size_t n, const char *b, size_t bn, int lf)
 {
-    size_t pos = 0;
+    size_t pos = 0, ls;
     const char *l;
     size_t ln;
+    if (lf) {
+        /* bounded by the number of '-' octets */
+        while (next_dash_line(body, n, &pos, &ls, &l, &ln)) {
+            if (ln >= bn + 2 && delimiter(l, ln, b, bn)) {
+                return 1;
+            }
+        }
+        return 0;
+    }
     /* bounded by the number of lines */
-    while (dlv_msg_line(body, n, &pos, &l, &ln)) {
+    while (next_line(body, n, &pos, &l, &ln, lf)) {
         if (ln >= bn + 2 && l[0] == '-' && delimiter(l, ln, b, bn)) {
             return 1;
         }
@@ -716,14 +842,14 @@ static int lenient_param(const char *body, size_t n, char *out, size_t cap, size
 /* Lenient: the body's own delimiter when the declared one never occurs: the first line that
  * starts with "--", has no white space, is 10 to 200 octets long and occurs again (as a
  * delimiter or close delimiter). Leaves b unchanged when there is none. */
-static void guess_boundary(const char *body, size_t n, char *b, size_t cap)
+static void guess_boundary(const char *body, size_t n, char *b, size_t cap, int lf)
 {
     size_t pos = 0;
     const char *l;
     size_t ln;
     size_t guard = 0;
     /* bounded: at most 20 candidate lines, each checked in one pass */
-    while (dlv_msg_line(body, n, &pos, &l, &ln) && guard < 20) {
+    while (next_line(body, n, &pos, &l, &ln, lf) && guard < 20) {
         if (ln < 10 || ln > 200 || l[0] != '-' || l[1] != '-' || ln - 2 >= cap) {
             continue;
         }
@@ -743,7 +869,7 @@ static void guess_boundary(const char *body, size_t n, char *b, size_t cap)
         const char *l2;
         size_t ln2;
         int again = 0;
-        while (!again && dlv_msg_line(body, n, &p2, &l2, &ln2)) {
+        while (!again && next_line(body, n, &p2, &l2, &ln2, lf)) {
             again = ln2 >= ln && l2[0] == '-' && delimiter(l2, ln2, l + 2, bn) != 0;
         }
         if (again) {
@@ -771,7 +897,7 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
         dlv_part *p = &m->parts[idx];
         memset(p, 0, sizeof(*p));
         const char *ent = buf + w.off;
-        if (dlv_header_parse(a, ent, w.len, &p->hdr) < 0) {
+        if (header_parse(a, ent, w.len, &p->hdr, m->lf_only) < 0) {
             return DELIVER_E_NOMEM;
         }
         p->depth = w.depth;
@@ -801,8 +927,7 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
                     strncmp(p->type, "application/", 12) == 0);
         if (cte && !skip && strncmp(p->type, "multipart/", 10) != 0) {
             char enc[32];
-            dlv_mime_type(cte->value, cte->value_len, enc, sizeof(enc));
-            /* dlv_mime_type needs a slash; read the token directly instead */
+            /* the token itself (dlv_mime_type would need a slash) */
             size_t i = 0, k = 0;
             while (i < cte->value_len && is_wsp((unsigned char)cte->value[i])) {
                 i++;
@@ -814,15 +939,19 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
             enc[k] = '\0';
             size_t dl = 0;
             const char *d = NULL;
-            if (strcmp(enc, "base64") == 0) {
+            int pending = strcmp(enc, "base64") == 0 ? 1
+                          : strcmp(enc, "quoted-printable") == 0 ? 2 : 0;
+            if (pending && m->lazy_decode && strncmp(p->type, "message/", 8) != 0) {
+                p->pending = pending; /* dlv_mime_decode() when read */
+            } else if (pending == 1) {
                 d = dlv_base64_decode(a, p->body, p->body_len, &dl);
-            } else if (strcmp(enc, "quoted-printable") == 0) {
+            } else if (pending == 2) {
                 d = dlv_qp_decode(a, p->body, p->body_len, &dl);
             }
             if (d) {
                 p->data = d;
                 p->data_len = dl;
-            } else if (strcmp(enc, "base64") == 0 || strcmp(enc, "quoted-printable") == 0) {
+            } else if (pending && !p->pending) {
                 return DELIVER_E_NOMEM;
             }
         }
@@ -849,8 +978,8 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
                 continue;
             }
         }
-        if (m->lenient && !has_delimiter(p->body, p->body_len, b, strlen(b))) {
-            guess_boundary(p->body, p->body_len, b, sizeof(b));
+        if (m->lenient && !has_delimiter(p->body, p->body_len, b, strlen(b), m->lf_only)) {
+            guess_boundary(p->body, p->body_len, b, sizeof(b), m->lf_only);
         }
         size_t bn = strlen(b);
         /* split the body: collect child ranges, then push them in reverse order */
@@ -863,9 +992,18 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
         const char *l;
         size_t ln;
         size_t prev_end = pos; /* end of the previous line's content (before its line end) */
+        const size_t region = pos;
+        /* bounded by the number of lines */
         while (1) {
             size_t lstart = pos;
-            if (!dlv_msg_line(buf, end, &pos, &l, &ln)) {
+            if (m->lf_only) {
+                /* only lines starting with '-' can be delimiters; the line before one
+                 * ends at its LF */
+                if (!next_dash_line(buf, end, &pos, &lstart, &l, &ln)) {
+                    break;
+                }
+                prev_end = lstart > region ? lstart - 1 : region;
+            } else if (!next_line(buf, end, &pos, &l, &ln, 0)) {
                 break;
             }
             int d = (ln >= bn + 2 && l[0] == '-') ? delimiter(l, ln, b, bn) : 0;

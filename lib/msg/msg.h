@@ -52,6 +52,9 @@ typedef struct dlv_header {
  * Returns DELIVER_OK or DELIVER_E_NOMEM.
  */
 deliver_status dlv_header_parse(dlv_arena *a, const char *buf, size_t len, dlv_header *h);
+/* The same, for input known to hold no CR octet (LF line ends only): the same result, with
+ * one search per line instead of two. */
+deliver_status dlv_header_parse_lf(dlv_arena *a, const char *buf, size_t len, dlv_header *h);
 
 /* The nth (0-based) field named `name` (ASCII case-insensitive), or NULL. */
 const dlv_field *dlv_header_find(const dlv_header *h, const char *name, size_t nth);
@@ -103,6 +106,8 @@ typedef struct dlv_part {
     int depth;            /* 0 for the message itself */
     int parent;           /* index of the enclosing entity, -1 for the message */
     int in_message;       /* inside an attached message/rfc822 (or message/global) */
+    int pending;          /* lazy_decode: data is still the encoded body (1 base64, 2 QP)
+                             until dlv_mime_decode(); 0 otherwise */
 } dlv_part;
 
 typedef struct dlv_mime {
@@ -116,6 +121,11 @@ typedef struct dlv_mime {
                              never occurs in the body (then the body's own delimiter) */
     int skip_decode;      /* leave base64/QP undecoded (data == body) inside attached
                              messages and in image/audio/video/application parts */
+    int lf_only;          /* the input's line ends are all LF (no CR octet anywhere): lines
+                             are split with one search instead of two; same results */
+    int lazy_decode;      /* do not decode base64/QP bodies (other than message/ types) in
+                             dlv_mime_parse(): the part's `pending` says which encoding,
+                             data == body until dlv_mime_decode() is called for it */
 } dlv_mime;
 
 void dlv_mime_init(dlv_mime *m, deliver_ctx *ctx);
@@ -127,5 +137,10 @@ void dlv_mime_free(dlv_mime *m);
  * Returns DELIVER_OK or DELIVER_E_NOMEM.
  */
 deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t len);
+
+/* With lazy_decode: undo part i's transfer encoding now (into the arena; data/data_len then
+ * hold the result, as dlv_mime_parse() would have left them). A no-op for a part that is
+ * not pending. Returns DELIVER_OK or DELIVER_E_NOMEM. */
+deliver_status dlv_mime_decode(dlv_mime *m, dlv_arena *a, size_t i);
 
 #endif /* DLV_MSG_H */
