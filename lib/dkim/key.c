@@ -688,24 +688,20 @@ static deliver_status kcore_step(void *core)
     return deliver_dkim_key_step(core);
 }
 
-static const dlv_qset *kcore_qset(void *core)
+static dlv_qset *kcore_qset(void *core)
 {
     return &((deliver_dkim_key *)core)->qs;
 }
 
-static deliver_status kcore_answer(void *core, uint64_t id, dlv_answer *a)
+static deliver_status kcore_take(void *core, uint64_t id, int tag, dlv_answer *a)
 {
+    (void)id;
+    (void)tag;
     deliver_dkim_key *k = core;
-    dlv_answer *final = NULL;
-    int tag = 0;
-    int r = dlv_qset_deliver(&k->qs, id, a, &tag, &final);
-    if (r < 0) {
-        return (deliver_status)r;
-    }
-    return r == 1 ? key_take(k, final) : DELIVER_OK;
+    return key_take(k, a);
 }
 
-static const dlv_core_ops key_ops = {kcore_step, kcore_qset, kcore_answer};
+static const dlv_core_ops key_ops = {kcore_step, kcore_qset, kcore_take};
 
 deliver_status deliver_dkim_key_check(deliver_dkim_key *k, const char *selector,
                                       const char *domain)

@@ -923,24 +923,19 @@ static deliver_status vcore_step(void *core)
     return deliver_dkim_verify_step(core);
 }
 
-static const dlv_qset *vcore_qset(void *core)
+static dlv_qset *vcore_qset(void *core)
 {
     return &((deliver_dkim_verify *)core)->qs;
 }
 
-static deliver_status vcore_answer(void *core, uint64_t id, dlv_answer *a)
+static deliver_status vcore_take(void *core, uint64_t id, int tag, dlv_answer *a)
 {
+    (void)id;
     deliver_dkim_verify *v = core;
-    dlv_answer *final = NULL;
-    int tag = 0;
-    int r = dlv_qset_deliver(&v->qs, id, a, &tag, &final);
-    if (r < 0) {
-        return (deliver_status)r;
-    }
-    return r == 1 ? vtake(v, tag, final) : DELIVER_OK;
+    return vtake(v, tag, a);
 }
 
-static const dlv_core_ops verify_ops = {vcore_step, vcore_qset, vcore_answer};
+static const dlv_core_ops verify_ops = {vcore_step, vcore_qset, vcore_take};
 
 deliver_status deliver_dkim_verify_finish(deliver_dkim_verify *v)
 {

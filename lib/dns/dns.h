@@ -175,12 +175,16 @@ deliver_status dlv_qset_answer(dlv_qset *s, uint64_t id, deliver_dns_outcome out
  */
 int dlv_qset_deliver(dlv_qset *s, uint64_t id, dlv_answer *a, int *tag, dlv_answer **final);
 
-/* A sans-I/O core as the blocking driver sees it. */
+/*
+ * A sans-I/O core as the blocking driver sees it. The driver hands each answer to the
+ * core's question set (dlv_qset_deliver: a CNAME leaving the reply reopens the question)
+ * and calls take() only with the final answer of an answered question.
+ */
 typedef struct dlv_core_ops {
     deliver_status (*step)(void *core);
-    const dlv_qset *(*qset)(void *core);
-    /* takes ownership of ans */
-    deliver_status (*answer)(void *core, uint64_t id, dlv_answer *ans);
+    dlv_qset *(*qset)(void *core);
+    /* takes ownership of ans; tag is the one given to dlv_qset_add */
+    deliver_status (*take)(void *core, uint64_t id, int tag, dlv_answer *ans);
 } dlv_core_ops;
 /* Loop the core against the context's resolver until it is done. */
 deliver_status dlv_dns_drive(deliver_ctx *ctx, const dlv_core_ops *ops, void *core,

@@ -644,7 +644,10 @@ deliver_status dlv_dns_drive(deliver_ctx *ctx, const dlv_core_ops *ops, void *co
                 goto out;
             }
             progress = 1;
-            st = ops->answer(core, cid, a);
+            dlv_answer *final = NULL;
+            int tag = 0;
+            int r = dlv_qset_deliver(ops->qset(core), cid, a, &tag, &final);
+            st = r < 0 ? (deliver_status)r : r == 1 ? ops->take(core, cid, tag, final) : DELIVER_OK;
             if (st < 0) {
                 goto out;
             }

@@ -251,20 +251,20 @@ static deliver_status core_step(void *core)
     return deliver_dns_lookup_step(core);
 }
 
-static const dlv_qset *core_qset(void *core)
+static dlv_qset *core_qset(void *core)
 {
     return &((deliver_dns_lookup *)core)->qs;
 }
 
-static deliver_status core_answer(void *core, uint64_t id, dlv_answer *a)
+static deliver_status core_take(void *core, uint64_t id, int tag, dlv_answer *a)
 {
+    (void)id;
+    (void)tag;
     deliver_dns_lookup *l = core;
-    dlv_answer *final = NULL;
-    int r = dlv_qset_deliver(&l->qs, id, a, NULL, &final);
-    return r < 0 ? (deliver_status)r : take_answer(l, final);
+    return take_answer(l, a);
 }
 
-static const dlv_core_ops lookup_ops = {core_step, core_qset, core_answer};
+static const dlv_core_ops lookup_ops = {core_step, core_qset, core_take};
 
 deliver_status deliver_dns_lookup_run(deliver_dns_lookup *l, const char *name, uint16_t type)
 {

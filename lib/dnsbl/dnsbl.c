@@ -1108,24 +1108,19 @@ static deliver_status core_step(void *core)
     return deliver_dnsbl_step(core);
 }
 
-static const dlv_qset *core_qset(void *core)
+static dlv_qset *core_qset(void *core)
 {
     return &((deliver_dnsbl *)core)->qs;
 }
 
-static deliver_status core_answer(void *core, uint64_t id, dlv_answer *a)
+static deliver_status core_take(void *core, uint64_t id, int tag, dlv_answer *a)
 {
+    (void)id;
     deliver_dnsbl *h = core;
-    dlv_answer *final = NULL;
-    int tag = 0;
-    int r = dlv_qset_deliver(&h->qs, id, a, &tag, &final);
-    if (r < 0) {
-        return (deliver_status)r;
-    }
-    return r == 1 ? take(h, tag, final) : DELIVER_OK;
+    return take(h, tag, a);
 }
 
-static const dlv_core_ops dnsbl_ops = {core_step, core_qset, core_answer};
+static const dlv_core_ops dnsbl_ops = {core_step, core_qset, core_take};
 
 deliver_status deliver_dnsbl_check(deliver_dnsbl *h, const char *subject)
 {

@@ -1583,23 +1583,19 @@ static deliver_status core_step(void *core)
     return deliver_spf_step(core);
 }
 
-static const dlv_qset *core_qset(void *core)
+static dlv_qset *core_qset(void *core)
 {
     return &((deliver_spf *)core)->qs;
 }
 
-static deliver_status core_answer(void *core, uint64_t id, dlv_answer *a)
+static deliver_status core_take(void *core, uint64_t id, int tag, dlv_answer *a)
 {
+    (void)tag;
     deliver_spf *s = core;
-    dlv_answer *final = NULL;
-    int r = dlv_qset_deliver(&s->qs, id, a, NULL, &final);
-    if (r <= 0) {
-        return r < 0 ? (deliver_status)r : DELIVER_OK; /* reopened for a CNAME target */
-    }
-    return take(s, id, final);
+    return take(s, id, a);
 }
 
-static const dlv_core_ops spf_ops = {core_step, core_qset, core_answer};
+static const dlv_core_ops spf_ops = {core_step, core_qset, core_take};
 
 static deliver_status run(deliver_spf *s, deliver_status st)
 {

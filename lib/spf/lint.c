@@ -1055,29 +1055,24 @@ static deliver_status core_step(void *core)
     return deliver_spf_lint_step(core);
 }
 
-static const dlv_qset *core_qset(void *core)
+static dlv_qset *core_qset(void *core)
 {
     return &((deliver_spf_lint *)core)->qs;
 }
 
-static deliver_status core_answer(void *core, uint64_t id, dlv_answer *a)
+static deliver_status core_take(void *core, uint64_t id, int tag, dlv_answer *a)
 {
+    (void)id;
     deliver_spf_lint *l = core;
-    dlv_answer *final = NULL;
-    int tag = -1;
-    int r = dlv_qset_deliver(&l->qs, id, a, &tag, &final);
-    if (r <= 0) {
-        return r < 0 ? (deliver_status)r : DELIVER_OK; /* reopened for a CNAME target */
-    }
     if (tag < 0 || (size_t)tag >= l->nq || l->q[tag].ans) {
-        dlv_answer_free(final);
+        dlv_answer_free(a);
         return DELIVER_E_STATE;
     }
-    l->q[tag].ans = final;
+    l->q[tag].ans = a;
     return DELIVER_OK;
 }
 
-static const dlv_core_ops lint_ops = {core_step, core_qset, core_answer};
+static const dlv_core_ops lint_ops = {core_step, core_qset, core_take};
 
 static deliver_status run(deliver_spf_lint *l, deliver_status st)
 {
