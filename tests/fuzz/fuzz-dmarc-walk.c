@@ -127,25 +127,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         char name[DLV_DNS_NAME_BUF];
         snprintf(name, sizeof(name), "%s", qname);
-        if (pos >= size) {
-            st = deliver_dmarc_answer(h, id, DELIVER_DNS_TIMEOUT, NULL, 0);
-            continue;
-        }
-        size_t n = data[pos++];
-        if (n > size - pos) {
-            n = size - pos;
-        }
-        const uint8_t *chunk = data + pos;
-        pos += n;
-        static const deliver_dns_outcome oc[] = {DELIVER_DNS_TIMEOUT, DELIVER_DNS_SERVFAIL,
-                                                 DELIVER_DNS_NXDOMAIN, DELIVER_DNS_NODATA};
-        if (n == 0 || chunk[0] < 4) {
-            st = deliver_dmarc_answer(h, id, oc[n ? chunk[0] : 0], NULL, 0);
-        } else if (chunk[0] == 4) {
-            st = deliver_dmarc_answer(h, id, DELIVER_DNS_OK, chunk + 1, n - 1);
+        deliver_dns_outcome oc;
+        uint8_t sel;
+        const uint8_t *p;
+        size_t n;
+        fuzz_answer_kind kind = fuzz_next_answer(data, size, &pos, &oc, &sel, &p, &n);
+        if (kind == FUZZ_OUTCOME) {
+            st = deliver_dmarc_answer(h, id, oc, NULL, 0);
+        } else if (kind == FUZZ_RAW) {
+            st = deliver_dmarc_answer(h, id, DELIVER_DNS_OK, p, n);
         } else {
             wbuf w = {{0}, 0};
-            build(&w, name, qtype, chunk + 1, n - 1, chunk[0] & 1);
+            build(&w, name, qtype, p, n, sel & 1);
             st = deliver_dmarc_answer(h, id, DELIVER_DNS_OK, w.b, w.n);
         }
     }
