@@ -11,16 +11,14 @@ import json
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spf_suite import Nsd, parse_question  # noqa: E402
+from spf_suite import Nsd, Relay  # noqa: E402
 
 MODES = ('rfc7489', 'rfc9989')
 FIELDS = ('dmarc', 'policy_domain', 'org_domain', 'spf_aligned', 'dkim_aligned', 'policy_tag',
@@ -28,53 +26,26 @@ FIELDS = ('dmarc', 'policy_domain', 'org_domain', 'spf_aligned', 'dkim_aligned',
 RCODES = {'SERVFAIL': 2, 'REFUSED': 5, 'NXDOMAIN': 3}
 
 
-class Relay(threading.Thread):
-    """UDP relay in front of NSD: answers the override names with an RCODE or drops them."""
+class OverrideRelay(Relay):
+    """Answers the override names with an RCODE, or never (TIMEOUT)."""
 
     def __init__(self, upstream_port, overrides):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(('127.0.0.1', 0))
-        self.port = self.sock.getsockname()[1]
-        self.upstream = ('127.0.0.1', upstream_port)
+        super().__init__(upstream_port)
         self.overrides = overrides
-        self.stopped = False
 
-    def run(self):
-        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        up.settimeout(2)
-        while not self.stopped:
-            try:
-                pkt, client = self.sock.recvfrom(65535)
-            except OSError:
-                return
-            try:
-                name, _ = parse_question(pkt)
-            except (IndexError, struct.error):
-                continue
-            what = self.overrides.get(name)
-            if what == 'TIMEOUT':
-                continue
-            if what in RCODES:
-                qend = 12
-                while pkt[qend] != 0:
-                    qend += pkt[qend] + 1
-                qend += 5
-                flags = struct.unpack('>H', pkt[2:4])[0]
-                flags = (flags | 0x8000 | 0x0080) & ~0x000f | RCODES[what]
-                reply = pkt[:2] + struct.pack('>HHHHH', flags, 1, 0, 0, 0) + pkt[12:qend]
-                self.sock.sendto(reply, client)
-                continue
-            try:
-                up.sendto(pkt, self.upstream)
-                reply, _ = up.recvfrom(65535)
-                self.sock.sendto(reply, client)
-            except OSError:
-                continue
-
-    def stop(self):
-        self.stopped = True
-        self.sock.close()
+    def decide(self, pkt, name, qtype):
+        what = self.overrides.get(name)
+        if what == 'TIMEOUT':
+            return Relay.DROP
+        if what in RCODES:
+            qend = 12
+            while pkt[qend] != 0:
+                qend += pkt[qend] + 1
+            qend += 5
+            flags = struct.unpack('>H', pkt[2:4])[0]
+            flags = (flags | 0x8000 | 0x0080) & ~0x000f | RCODES[what]
+            return pkt[:2] + struct.pack('>HHHHH', flags, 1, 0, 0, 0) + pkt[12:qend]
+        return None
 
 
 def zone_text(testdata):
@@ -157,7 +128,7 @@ def main():
                 for name, what in overrides.items():
                     base += ['--zone-failure', '%s=%s' % (name, what.lower())]
             else:
-                relay = Relay(nsd.port, overrides)
+                relay = OverrideRelay(nsd.port, overrides)
                 relay.start()
                 base = ['--dns-server', '127.0.0.1#%d' % relay.port, '--timeout', '500']
             for mode in MODES:

@@ -132,27 +132,21 @@ def parse_question(pkt):
 
 
 class Relay(threading.Thread):
+    """A UDP relay in front of NSD. decide() says what becomes of each question: None to
+    forward it, DROP to never answer, or the bytes of a reply to send instead."""
+
+    DROP = b''
+
     def __init__(self, upstream_port):
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(('127.0.0.1', 0))
         self.port = self.sock.getsockname()[1]
         self.upstream = ('127.0.0.1', upstream_port)
-        self.rules = ({}, {})
         self.stopped = False
 
-    def set_rules(self, failures, served):
-        explicit, bare = set(), {}
-        for name, rtype in failures:
-            if rtype:
-                explicit.add((name, TYPES[rtype]))
-            else:
-                bare[name] = {TYPES[t] for t in served.get(name, (set(), False))[0]}
-        self.rules = (explicit, bare)
-
-    def dropped(self, name, qtype):
-        explicit, bare = self.rules
-        return (name, qtype) in explicit or (name in bare and qtype not in bare[name])
+    def decide(self, pkt, name, qtype):
+        return None
 
     def run(self):
         up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -166,7 +160,10 @@ class Relay(threading.Thread):
                 name, qtype = parse_question(pkt)
             except (IndexError, struct.error):
                 continue
-            if self.dropped(name, qtype):
+            what = self.decide(pkt, name, qtype)
+            if what is not None:
+                if what:
+                    self.sock.sendto(what, client)
                 continue
             try:
                 up.sendto(pkt, self.upstream)
@@ -178,6 +175,29 @@ class Relay(threading.Thread):
     def stop(self):
         self.stopped = True
         self.sock.close()
+
+
+class TimeoutRelay(Relay):
+    """Never answers the questions the suite marks TIMEOUT."""
+
+    def __init__(self, upstream_port):
+        super().__init__(upstream_port)
+        self.rules = (set(), {})
+
+    def set_rules(self, failures, served):
+        explicit, bare = set(), {}
+        for name, rtype in failures:
+            if rtype:
+                explicit.add((name, TYPES[rtype]))
+            else:
+                bare[name] = {TYPES[t] for t in served.get(name, (set(), False))[0]}
+        self.rules = (explicit, bare)
+
+    def decide(self, pkt, name, qtype):
+        explicit, bare = self.rules
+        if (name, qtype) in explicit or (name in bare and qtype not in bare[name]):
+            return Relay.DROP
+        return None
 
 
 def free_port():
@@ -285,7 +305,7 @@ def main():
                 sdir = os.path.join(work, 'nsd-%d' % n)
                 os.mkdir(sdir)
                 nsd = Nsd(args.nsd, sdir, zone_text)
-                relay = Relay(nsd.port)
+                relay = TimeoutRelay(nsd.port)
                 relay.set_rules(failures, served)
                 relay.start()
                 base = ['--dns-server', '127.0.0.1#%d' % relay.port, '--timeout', '300']
