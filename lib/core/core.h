@@ -47,6 +47,9 @@ void dlv_arena_clear(dlv_arena *a);
  * the allocator each time. Every earlier pointer becomes invalid. */
 void dlv_arena_reset(dlv_arena *a);
 
+/* The value of a base64 digit (RFC 4648 alphabet), or -1 for any other character. */
+int dlv_base64_digit(int c);
+
 /* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
 typedef struct dlv_buf {
     deliver_ctx *ctx;

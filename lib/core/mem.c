@@ -174,6 +174,22 @@ void dlv_arena_reset(dlv_arena *a)
     a->head = keep;
 }
 
+/* ---- base64 digits (DKIM keys and signatures, MIME bodies) ---- */
+
+int dlv_base64_digit(int c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 /* ---- buffer ---- */
 
 void dlv_buf_init(dlv_buf *b, deliver_ctx *ctx)

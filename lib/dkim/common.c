@@ -135,26 +135,6 @@ int dlv_dkim_tag_is(const dlv_dkim_tag *t, const char *s)
 
 /* ---- base64 ---- */
 
-static int b64v(int c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+') {
-        return 62;
-    }
-    if (c == '/') {
-        return 63;
-    }
-    return -1;
-}
-
 long dlv_dkim_b64_decode(const char *s, size_t n, uint8_t *out)
 {
     uint32_t acc = 0;
@@ -172,7 +152,7 @@ long dlv_dkim_b64_decode(const char *s, size_t n, uint8_t *out)
             }
             continue;
         }
-        int v = b64v(c);
+        int v = dlv_base64_digit(c);
         if (v < 0 || pad) {
             return -1;
         }

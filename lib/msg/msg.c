@@ -319,26 +319,6 @@ static int hexval(int c)
     return -1;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+') {
-        return 62;
-    }
-    if (c == '/') {
-        return 63;
-    }
-    return -1;
-}
-
 /* Decode base64 from s[0..n) into o (room for n octets). Returns octets written. */
 static size_t b64_into(const char *s, size_t n, char *o)
 {
@@ -346,7 +326,7 @@ static size_t b64_into(const char *s, size_t n, char *o)
     unsigned acc = 0;
     int bits = 0;
     for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
+        int v = dlv_base64_digit((unsigned char)s[i]);
         if (v < 0) {
             if (s[i] == '=') {
                 acc = 0;
