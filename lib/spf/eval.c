@@ -713,6 +713,39 @@ static int addr_matches(const deliver_spf *s, const dlv_answer *a, unsigned cidr
     return 0;
 }
 
+/*
+ * The target names of the first n records of a (MX exchanges, PTR names), normalised,
+ * then their addresses asked all at once (the wait slots carry each name's index).
+ * Unusable names (a null MX, invalid ones) are left out. 0, or -1 out of memory.
+ */
+static int ask_addresses_of(deliver_spf *s, const dlv_answer *a, size_t n, char ***names,
+                            size_t *count)
+{
+    *names = dlv_arena_alloc(&s->arena, (n + 1) * sizeof(char *));
+    if (!*names) {
+        return -1;
+    }
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        char norm[DLV_DOMAIN_MAX + 1];
+        const char *x = a->rr[i].target;
+        if (x && *x && dlv_domain_normalize(x, strlen(x), norm, 0, NULL) == DELIVER_OK) {
+            (*names)[*count] = dlv_arena_strndup(&s->arena, norm, strlen(norm));
+            if (!(*names)[*count]) {
+                return -1;
+            }
+            (*count)++;
+        }
+    }
+    clear_wait(s); /* a's slot: a is not used after this */
+    for (size_t i = 0; i < *count; i++) {
+        if (ask(s, (*names)[i], addr_type(s), i) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- validated names of the client (ptr mechanism and %{p}) ---- */
 
 /* Advances the validation; 1 when done, 0 when it waits, -1 out of memory. */
@@ -740,27 +773,8 @@ static int run_validation(deliver_spf *s)
         if (n > s->max_names) {
             n = s->max_names; /* names past the limit are ignored (RFC 7208 4.6.4) */
         }
-        s->vnames = dlv_arena_alloc(&s->arena, (n + 1) * sizeof(char *));
-        if (!s->vnames) {
+        if (ask_addresses_of(s, a, n, &s->vnames, &s->nvnames) < 0) {
             return -1;
-        }
-        s->nvnames = 0;
-        for (size_t i = 0; i < n; i++) {
-            char norm[DLV_DOMAIN_MAX + 1];
-            if (dlv_domain_normalize(a->rr[i].target, strlen(a->rr[i].target), norm, 0, NULL) ==
-                DELIVER_OK) {
-                s->vnames[s->nvnames] = dlv_arena_strndup(&s->arena, norm, strlen(norm));
-                if (!s->vnames[s->nvnames]) {
-                    return -1;
-                }
-                s->nvnames++;
-            }
-        }
-        clear_wait(s);
-        for (size_t i = 0; i < s->nvnames; i++) {
-            if (ask(s, s->vnames[i], addr_type(s), i) < 0) {
-                return -1;
-            }
         }
         s->vstate = V_WAIT_ADDR;
         if (s->nvnames > 0) {
@@ -933,31 +947,12 @@ static int run_term(deliver_spf *s, frame *f)
                        s->max_names);
             return 1;
         }
-        s->names = dlv_arena_alloc(&s->arena, (n + 1) * sizeof(char *));
-        if (!s->names) {
+        if (ask_addresses_of(s, a, n, &s->names, &s->nnames) < 0) {
             return -1;
-        }
-        s->nnames = 0;
-        for (size_t i = 0; i < n; i++) {
-            char norm[DLV_DOMAIN_MAX + 1];
-            const char *x = a->rr[i].target;
-            if (x && *x && dlv_domain_normalize(x, strlen(x), norm, 0, NULL) == DELIVER_OK) {
-                s->names[s->nnames] = dlv_arena_strndup(&s->arena, norm, strlen(norm));
-                if (!s->names[s->nnames]) {
-                    return -1;
-                }
-                s->nnames++;
-            }
         }
         trace_entry *te = cur_trace(s, f);
         if (te) {
             te->mx_names = (long)s->nnames; /* shown as detail when asked for */
-        }
-        clear_wait(s);
-        for (size_t i = 0; i < s->nnames; i++) {
-            if (ask(s, s->names[i], addr_type(s), i) < 0) {
-                return -1;
-            }
         }
         f->tstate = T_WAIT2;
         if (s->nnames > 0) {
