@@ -728,19 +728,23 @@ int cmd_dmarc_eval(cli *c, int argc, char **argv)
             rc = CLI_USAGE;
         }
     }
+    int show_usage = 0; /* a specific error above has already said what is wrong */
     if (rc == CLI_OK) {
         int file_mode = file || ip || mail_from || helo;
         if (file_mode ? (nfiles != 1 || !ip || nfrom || given || (!mail_from && !helo))
                       : nfrom == 0) {
             rc = CLI_USAGE;
+            show_usage = 1;
         }
     }
-    if (rc == CLI_USAGE) {
+    if (show_usage) {
         cli_error(c, "usage: dmarc-eval --from DOMAIN [--spf RESULT:DOMAIN] "
                      "[--dkim RESULT:DOMAIN[:SELECTOR]]... [options]\n"
                      "       dmarc-eval --ip IP --mail-from ADDR --helo NAME [options] FILE|-\n"
                      "options: [--mode rfc7489|rfc9989] [--reports] [--allow-multiple-from] "
                      "[--authserv-id ID]");
+    } else if (rc == CLI_USAGE) {
+        /* already reported */
     } else if (file) {
         rc = eval_file(c, h, mode, file, ip, mail_from ? mail_from : "", helo);
     } else {

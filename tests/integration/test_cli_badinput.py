@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`deliver dns` on bad input: a clear message on stderr, the documented exit status, no crash.
+"""`deliver` on bad input (dns, and every other command's operands and files): a clear message on stderr, the documented exit status, no crash.
 
 usage: test_cli_badinput.py DELIVER_EXE ZONE_DIR
 
@@ -62,6 +62,67 @@ def expect_runs(exe, label, args, first_line):
         json.loads(p.stdout.decode("utf-8"))
     except ValueError as e:
         fail("%s --json: not one JSON document: %s" % (label, e))
+
+
+def expect_handled(exe, label, args, statuses, stdin=None):
+    """Hostile input that must be handled: an exit status in statuses, never a crash."""
+    p = subprocess.run([exe] + args, input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=20)
+    if p.returncode not in statuses:
+        fail("%s: exit %d, expected one of %s; stderr %r"
+             % (label, p.returncode, statuses, p.stderr[:300]))
+
+
+def other_commands(exe, z, write):
+    """The checks' operands, options and files: usage errors exit 1, unreadable files 2."""
+    for label, args, status, needle in (
+            ("spf bad ip", ["spf", "notanip", "u@dns.test"], 1, "not an IP"),
+            ("spf missing sender", ["spf", "192.0.2.1"], 1, "usage"),
+            ("spf bad --max-lookups", ["spf", "--max-lookups", "x", "192.0.2.1", "u@dns.test"],
+             1, "max-lookups"),
+            ("spf-lint no operand", ["spf-lint"], 1, "usage"),
+            ("spf-lint --record without text", ["spf-lint", "--record"], 1, "record"),
+            ("spf-lint bad domain", ["spf-lint", "bad..name"], 1, "bad..name"),
+            ("dnsbl no operand", ["dnsbl"], 1, "usage"),
+            ("dnsbl bad list filter", ["dnsbl", "192.0.2.1", "--list", "zen.spamhaus.org=[2..]"],
+             1, "offset"),
+            ("dnsbl bad subject", ["dnsbl", "not@an@ip"], 1, "not an IP"),
+            ("dkim-key one operand", ["dkim-key", "s"], 1, "usage"),
+            ("dkim-verify missing file", ["dkim-verify", "/nonexistent/m.eml"], 2, "cannot read"),
+            ("dkim-sign missing key", ["dkim-sign", "--key", "/nonexistent/k.pem", "--domain",
+                                       "d.test", "--selector", "s", "/dev/null"], 2,
+             "cannot read"),
+            ("dmarc no operand", ["dmarc"], 1, "usage"),
+            ("dmarc bad domain", ["dmarc", "bad..name"], 1, "bad..name"),
+            ("dmarc-eval no options", ["dmarc-eval"], 1, "usage"),
+            ("dmarc-eval bad --spf", ["dmarc-eval", "--from", "d.test", "--spf", "bogus"], 1,
+             "--spf"),
+            ("bounce missing file", ["bounce", "/nonexistent/b.eml"], 2, "cannot read"),
+            ("bounce --reply without text", ["bounce", "--reply"], 1, "reply")):
+        expect_error(exe, label, z + args, status, needle)
+    # hostile contents: handled, reported, never a crash
+    garbage = bytes(range(256)) * 64 + b"\r\n\r\n\x00" * 100
+    junk = write("junk.eml", garbage.decode("latin-1"), mode="w")
+    half = write("half.eml", "DKIM-Signature: v=1; a=rsa-sha256; d=dns.test; s=x; b=AAAA\r\n"
+                             "From: a@\r\nSubject: (\r\n", mode="w")
+    for name, f in (("junk", junk), ("truncated header", half)):
+        expect_handled(exe, "dkim-verify " + name, z + ["dkim-verify", f], (0,))
+        expect_handled(exe, "bounce " + name, z + ["bounce", f], (0,))
+        expect_handled(exe, "dmarc-eval " + name, z + ["dmarc-eval", "--ip", "192.0.2.1",
+                                                       "--mail-from", "a@dns.test", "--helo",
+                                                       "h.dns.test", f], (0, 2))
+    expect_handled(exe, "bounce from stdin", z + ["bounce", "-"], (0,), stdin=garbage)
+    for rec in ("v=spf1 " + "a" * 300, "v=spf1 \xe9 -all", "v=spf1 ip4:1.2.3.4/33 %{z} -all",
+                "v=spf1 include:" + "x." * 130 + "test -all"):
+        expect_handled(exe, "spf-lint --record %r" % rec[:30], z + ["spf-lint", "--record", rec],
+                       (0,))
+    for rec in ("v=DKIM1; p=!!!", "k=rsa; p=" + "A" * 5000, "v=DKIM1; k=ed25519; p=AAAA", ";;;="):
+        expect_handled(exe, "dkim-key --record %r" % rec[:30], z + ["dkim-key", "--record", rec],
+                       (0,))
+    for rec in ("v=DMARC1; p=reject; rua=mailto:a@b!999x", "v=DMARC1;;;;p", "p=none",
+                "v=DMARC1; p=reject; " + "x=y; " * 500):
+        expect_handled(exe, "dmarc --record %r" % rec[:30], z + ["dmarc", "--record", rec],
+                       (0,))
 
 
 def main():
@@ -168,6 +229,7 @@ def main():
         for t in ("abc", "0", "-5", "600001", "", "10ms"):
             expect_error(exe, "--timeout %r" % t, z + ["--timeout", t, "dns", "dns.test",
                                                        "TXT"], 1, "timeout")
+        other_commands(exe, z, write)
 
     if FAILURES:
         print("test_cli_badinput: %d failures" % len(FAILURES))
