@@ -258,6 +258,20 @@ static void text_result(const deliver_dmarc *h)
     text_findings(stdout, deliver_dmarc_finding_count(h), get_finding, h);
 }
 
+/* The result as one JSON document (json_end_object ends it with a newline) or as text. */
+static void print_result(cli *c, const deliver_dmarc *h, deliver_dmarc_mode mode)
+{
+    if (c->json) {
+        json j;
+        json_init(&j, stdout);
+        json_begin_object(&j);
+        json_result(&j, h, mode);
+        json_end_object(&j);
+    } else {
+        text_result(h);
+    }
+}
+
 static int record_only(cli *c, const char *const *texts, size_t n, const char *domain,
                        deliver_dmarc_mode mode)
 {
@@ -380,16 +394,7 @@ int cmd_dmarc(cli *c, int argc, char **argv)
         deliver_dmarc_free(h);
         return st == DELIVER_E_INVALID ? CLI_USAGE : CLI_FAILED;
     }
-    if (c->json) {
-        json j;
-        json_init(&j, stdout);
-        json_begin_object(&j);
-        json_result(&j, h, mode);
-        json_end_object(&j);
-        fputc('\n', stdout);
-    } else {
-        text_result(h);
-    }
+    print_result(c, h, mode);
     deliver_dmarc_free(h);
     return rc;
 }
@@ -638,7 +643,6 @@ static int eval_file(cli *c, deliver_dmarc *h, deliver_dmarc_mode mode, const ch
             json_result(&j, h, mode);
             json_checks(&j, spf, v);
             json_end_object(&j);
-            fputc('\n', stdout);
         } else {
             text_checks(spf, v);
             text_result(h);
@@ -753,15 +757,8 @@ int cmd_dmarc_eval(cli *c, int argc, char **argv)
         if (st < 0) {
             cli_error(c, "%s", deliver_dmarc_errmsg(h));
             rc = CLI_FAILED;
-        } else if (c->json) {
-            json j;
-            json_init(&j, stdout);
-            json_begin_object(&j);
-            json_result(&j, h, mode);
-            json_end_object(&j);
-            fputc('\n', stdout);
         } else {
-            text_result(h);
+            print_result(c, h, mode);
         }
     }
     deliver_dmarc_free(h);
