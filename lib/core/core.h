@@ -48,7 +48,11 @@ void dlv_arena_clear(dlv_arena *a);
 void dlv_arena_reset(dlv_arena *a);
 
 /* The value of a base64 digit (RFC 4648 alphabet), or -1 for any other character. */
-int dlv_base64_digit(int c);
+extern const uint8_t dlv_base64_value[256]; /* value + 1; 0: not a digit */
+static inline int dlv_base64_digit(int c)
+{
+    return c >= 0 && c < 256 ? (int)dlv_base64_value[c] - 1 : -1;
+}
 
 /* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
 typedef struct dlv_buf {

@@ -176,19 +176,19 @@ void dlv_arena_reset(dlv_arena *a)
 
 /* ---- base64 digits (DKIM keys and signatures, MIME bodies) ---- */
 
-int dlv_base64_digit(int c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
+/* RFC 4648 alphabet: value + 1, 0 for any other octet */
+const uint8_t dlv_base64_value[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,
+    ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
+    ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
+    ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28,
+    ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35,
+    ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+    ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+    ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63,
+    ['/'] = 64,
+};
 
 /* ---- buffer ---- */
 
@@ -220,8 +220,10 @@ int dlv_buf_append(dlv_buf *b, const void *p, size_t n)
     if (b->failed) {
         return -1;
     }
-    if (n > SIZE_MAX - b->len - 1 ||
-        dlv_grow(b->ctx, (void **)&b->data, &b->cap, b->len + n + 1, 1) < 0) {
+    /* dlv_grow only when there is no room for n octets and the NUL */
+    if (b->cap - b->len <= n && (n > SIZE_MAX - b->len - 1 ||
+                                 dlv_grow(b->ctx, (void **)&b->data, &b->cap, b->len + n + 1,
+                                          1) < 0)) {
         b->failed = 1;
         return -1;
     }
@@ -240,6 +242,11 @@ int dlv_buf_puts(dlv_buf *b, const char *s)
 
 int dlv_buf_putc(dlv_buf *b, char c)
 {
+    if (!b->failed && b->cap - b->len > 1) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
     return dlv_buf_append(b, &c, 1);
 }
 

@@ -199,13 +199,18 @@ void dlv_dkim_hdrs_init(dlv_dkim_hdrs *h, deliver_ctx *ctx)
 {
     memset(h, 0, sizeof(*h));
     h->ctx = ctx;
+    dlv_arena_init(&h->arena, ctx);
 }
 
 void dlv_dkim_hdrs_clear(dlv_dkim_hdrs *h)
 {
-    for (size_t i = 0; i < h->n; i++) {
-        dlv_free(h->ctx, h->f[i].raw);
-    }
+    dlv_arena_reset(&h->arena);
+    h->n = 0;
+}
+
+void dlv_dkim_hdrs_free(dlv_dkim_hdrs *h)
+{
+    dlv_arena_clear(&h->arena);
     dlv_free(h->ctx, h->f);
     h->f = NULL;
     h->n = h->cap = 0;
@@ -226,33 +231,38 @@ deliver_status dlv_dkim_hdrs_add(dlv_dkim_hdrs *h, const char *field, size_t len
     if (dlv_grow(h->ctx, (void **)&h->f, &h->cap, h->n + 1, sizeof(*h->f)) < 0) {
         return DELIVER_E_NOMEM;
     }
-    /* normalise line ends to CRLF: at most doubles the length */
-    char *raw = dlv_alloc(h->ctx, len * 2 + 1);
+    /* line ends normalised to CRLF: each bare CR or LF takes one octet more */
+    size_t extra = 0;
+    for (const char *q = field, *e = field + len; (q = memchr(q, '\n', (size_t)(e - q))) != NULL;
+         q++) {
+        extra += q == field || q[-1] != '\r';
+    }
+    for (const char *q = field, *e = field + len; (q = memchr(q, '\r', (size_t)(e - q))) != NULL;
+         q++) {
+        extra += q + 1 == e || q[1] != '\n';
+    }
+    char *raw = dlv_arena_alloc(&h->arena, len + extra + 1);
     if (!raw) {
         return DELIVER_E_NOMEM;
     }
-    size_t o = 0, colon_off = 0;
-    int have_colon = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = field[i];
-        if (c == '\r') {
-            raw[o++] = '\r';
-            raw[o++] = '\n';
-            if (i + 1 < len && field[i + 1] == '\n') {
-                i++;
+    size_t o = 0, colon_off = (size_t)(colon - field);
+    if (extra == 0) {
+        memcpy(raw, field, len);
+        o = len;
+    } else {
+        for (size_t i = 0; i < len; i++) {
+            char c = field[i];
+            if (field + i == colon) {
+                colon_off = o;
             }
-            continue;
+            if (c == '\r' || c == '\n') {
+                raw[o++] = '\r';
+                raw[o++] = '\n';
+                i += c == '\r' && i + 1 < len && field[i + 1] == '\n';
+                continue;
+            }
+            raw[o++] = c;
         }
-        if (c == '\n') {
-            raw[o++] = '\r';
-            raw[o++] = '\n';
-            continue;
-        }
-        if (c == ':' && !have_colon) {
-            have_colon = 1;
-            colon_off = o;
-        }
-        raw[o++] = c;
     }
     raw[o] = '\0';
     size_t nl = colon_off;
@@ -369,9 +379,12 @@ static void flush(dlv_dkim_body *b)
     b->outn = 0;
 }
 
+/* spans at least this long go to the sink without a copy into the output buffer */
+#define DIRECT_SPAN 256
+
 static void emit(dlv_dkim_body *b, const uint8_t *p, size_t n)
 {
-    if (n >= sizeof(b->out) / 4) {
+    if (n >= DIRECT_SPAN) {
         /* a long span goes to the sink as it is, after what is buffered */
         flush(b);
         pass(b, p, n, b->emitted);
@@ -423,6 +436,96 @@ static void content(dlv_dkim_body *b, uint8_t c)
     emit(b, &c, 1);
 }
 
+/* Whether p[k] (k < n) needs no change under relaxed body canonicalization, given that the
+ * octets before it in p are already accepted: an octet above 0x20; a single SP before one; a
+ * CRLF before one; the LF of such a CRLF. Anything else (a WSP run, HTAB, a bare CR or LF, an
+ * empty line, a control octet, WSP or a line end whose fate depends on octets not seen yet)
+ * is left to the octet-by-octet path. */
+static int relaxed_plain(const uint8_t *p, size_t k, size_t n)
+{
+    uint8_t c = p[k];
+    if (c > 0x20) {
+        return 1;
+    }
+    if (k + 1 >= n) {
+        return 0;
+    }
+    uint8_t d = p[k + 1];
+    if (c == ' ') {
+        return d > 0x20;
+    }
+    if (c == '\r') {
+        return d == '\n' && k + 2 < n && p[k + 2] > 0x20;
+    }
+    if (c == '\n') {
+        return k > 0 && p[k - 1] == '\r' && d > 0x20;
+    }
+    return 0;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/* 16 octets at a time with the compiler's portable vector types (SSE2 on x86-64, NEON on
+ * arm64, plain code elsewhere); the same test as relaxed_plain, lane by lane */
+typedef uint8_t dlv_v16 __attribute__((vector_size(16)));
+typedef int8_t dlv_m16 __attribute__((vector_size(16)));
+
+static dlv_v16 load16(const uint8_t *p)
+{
+    dlv_v16 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* the index of the first lane of m that is set, 16 when none is */
+static size_t first16(dlv_m16 m)
+{
+    uint64_t w[2];
+    memcpy(w, &m, sizeof(w));
+    if ((w[0] | w[1]) == 0) {
+        return 16;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return w[0] ? (size_t)__builtin_ctzll(w[0]) / 8 : 8 + (size_t)__builtin_ctzll(w[1]) / 8;
+#else
+    size_t j = 0;
+    while (!m[j]) {
+        j++;
+    }
+    return j;
+#endif
+}
+#endif
+
+/* The length of the run at the start of p[0..n) that relaxed canonicalization leaves as it is
+ * and that ends on an octet above 0x20 (so the line has content and no WSP is pending). */
+static size_t relaxed_run(const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    if (n == 0 || p[0] <= 0x20) {
+        return 0;
+    }
+    k = 1;
+#if defined(__GNUC__) || defined(__clang__)
+    while (k + 18 <= n) {
+        dlv_v16 x = load16(p + k), xm = load16(p + k - 1);
+        dlv_v16 x1 = load16(p + k + 1), x2 = load16(p + k + 2);
+        dlv_m16 hi1 = (dlv_m16)(x1 > 0x20);
+        dlv_m16 ok = (dlv_m16)(x > 0x20) | ((dlv_m16)(x == ' ') & hi1) |
+                     ((dlv_m16)(x == '\r') & (dlv_m16)(x1 == '\n') & (dlv_m16)(x2 > 0x20)) |
+                     ((dlv_m16)(x == '\n') & (dlv_m16)(xm == '\r') & hi1);
+        size_t j = first16(~ok);
+        if (j < 16) {
+            return k + j;
+        }
+        k += 16;
+    }
+#endif
+    while (k < n && relaxed_plain(p, k, n)) {
+        k++;
+    }
+    return k;
+}
+
 void dlv_dkim_body_feed(dlv_dkim_body *b, const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -458,42 +561,26 @@ void dlv_dkim_body_feed(dlv_dkim_body *b, const uint8_t *p, size_t n)
             i = j;
             continue;
         }
-        if (b->relaxed && b->line_has && !b->pending_wsp && !is_wsp(c)) {
-            /* text on a line that has content: copied straight into the output buffer, each
-             * run of WSP followed by more text in this chunk written as one space; a line end,
-             * or WSP that may be trailing (before a line end or the chunk's end), goes to the
-             * octet-by-octet path below */
-            size_t j = i, on = b->outn;
-            uint8_t *out = b->out;
-            while (j < n) {
-                uint8_t d = p[j];
-                if (d == '\r' || d == '\n') {
-                    break;
-                }
-                if (is_wsp(d)) {
-                    size_t e = j + 1;
-                    while (e < n && is_wsp(p[e])) {
-                        e++;
-                    }
-                    if (e >= n || p[e] == '\r' || p[e] == '\n') {
-                        break;
-                    }
-                    d = ' ';
-                    j = e - 1;
-                }
-                if (on == sizeof(b->out)) {
-                    b->emitted += on - b->outn;
-                    b->outn = on;
-                    flush(b);
-                    on = 0;
-                }
-                out[on++] = d;
-                j++;
+        if (b->relaxed && b->line_has && !b->pending_wsp) {
+            /* text that is already canonical goes out as it is, line ends included */
+            size_t r = relaxed_run(p + i, n - i);
+            if (r > 0) {
+                emit(b, p + i, r);
+                i += r;
             }
-            b->emitted += on - b->outn;
-            b->outn = on;
-            i = j;
-            continue;
+            /* a WSP run between two octets of text is one SP */
+            size_t e = i;
+            while (e < n && is_wsp(p[e])) {
+                e++;
+            }
+            if (e > i && e < n && p[e] > 0x20) {
+                emit(b, (const uint8_t *)" ", 1);
+                i = e;
+                continue;
+            }
+            if (r > 0) {
+                continue;
+            }
         }
         content(b, c);
         i++;

@@ -73,10 +73,13 @@ typedef struct dlv_dkim_hdrs {
     deliver_ctx *ctx;
     dlv_dkim_field *f;
     size_t n, cap;
+    dlv_arena arena; /* the fields' text: one message's worth, kept for the next */
 } dlv_dkim_hdrs;
 
 void dlv_dkim_hdrs_init(dlv_dkim_hdrs *h, deliver_ctx *ctx);
+/* Forget the fields, keeping the memory for the next message. */
 void dlv_dkim_hdrs_clear(dlv_dkim_hdrs *h);
+void dlv_dkim_hdrs_free(dlv_dkim_hdrs *h);
 /* Store one field. DELIVER_OK, DELIVER_E_INVALID (no colon: ignored), DELIVER_E_LIMIT,
  * DELIVER_E_NOMEM. */
 deliver_status dlv_dkim_hdrs_add(dlv_dkim_hdrs *h, const char *field, size_t len);

@@ -76,6 +76,7 @@ void deliver_dkim_sign_free(deliver_dkim_sign *s)
     }
     deliver_ctx *ctx = s->ctx;
     msg_reset(s);
+    dlv_dkim_hdrs_free(&s->hdrs);
     dlv_buf_free(&s->sig);
     EVP_PKEY_free(s->key); /* OpenSSL clears private key material when it frees it */
     dlv_free(ctx, s->d);

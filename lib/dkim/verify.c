@@ -117,7 +117,7 @@ deliver_status deliver_dkim_verify_reset(deliver_dkim_verify *v)
     }
     free_sigs(v);
     dlv_findings_clear(&v->findings);
-    dlv_arena_clear(&v->arena);
+    dlv_arena_reset(&v->arena);
     dlv_qset_clear(&v->qs);
     dlv_qset_init(&v->qs, v->ctx);
     dlv_dkim_hdrs_clear(&v->hdrs);
@@ -150,6 +150,8 @@ void deliver_dkim_verify_free(deliver_dkim_verify *v)
     EVP_MD_free(v->sha256);
     EVP_MD_free(v->sha1);
     dlv_buf_free(&v->bfield);
+    dlv_dkim_hdrs_free(&v->hdrs);
+    dlv_arena_clear(&v->arena);
     dlv_qset_clear(&v->qs);
     dlv_buf_free(&v->scratch);
     dlv_buf_free(&v->ar);

@@ -568,33 +568,35 @@ char *dlv_field_decode(dlv_arena *a, const dlv_field *f)
 
 int dlv_field_canon_relaxed(dlv_buf *out, const dlv_field *f)
 {
-    for (size_t i = 0; i < f->name_len; i++) {
-        if (dlv_buf_putc(out, (char)lc((unsigned char)f->name[i])) < 0) {
-            return -1;
-        }
-    }
-    if (dlv_buf_putc(out, ':') < 0) {
+    /* the canonical form is never longer than name, colon and value: room is made once */
+    size_t need = f->name_len + 1 + f->value_len;
+    if (out->failed || need > SIZE_MAX - out->len - 1 ||
+        dlv_grow(out->ctx, (void **)&out->data, &out->cap, out->len + need + 1, 1) < 0) {
+        out->failed = 1;
         return -1;
     }
+    char *o = out->data + out->len;
+    for (size_t i = 0; i < f->name_len; i++) {
+        *o++ = (char)lc((unsigned char)f->name[i]);
+    }
+    *o++ = ':';
     int pending_space = 0, any = 0;
     for (size_t i = 0; i < f->value_len; i++) {
         char c = f->value[i];
-        if (c == '\r' || c == '\n') {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            /* line ends of folding go; the WSP around them becomes at most one SP */
+            pending_space |= c == ' ' || c == '\t';
             continue;
         }
-        if (is_wsp((unsigned char)c)) {
-            pending_space = 1;
-            continue;
-        }
-        if (pending_space && any && dlv_buf_putc(out, ' ') < 0) {
-            return -1;
+        if (pending_space && any) {
+            *o++ = ' ';
         }
         pending_space = 0;
         any = 1;
-        if (dlv_buf_putc(out, c) < 0) {
-            return -1;
-        }
+        *o++ = c;
     }
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = '\0';
     return 0;
 }
 
