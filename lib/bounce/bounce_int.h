@@ -96,6 +96,7 @@ typedef struct dlv_ac {
     uint32_t *next;        /* nstates * nclass transitions (full DFA): the target's row
                               offset (state * nclass) */
     uint32_t thresh;       /* row offsets from here on are states that end a needle */
+    size_t maxlen;         /* the longest needle, in octets */
     int32_t *out;          /* per state: first needle index ending here, -1 none */
     int32_t *out_next;     /* per needle: next needle in the output chain (via failure), -1 */
     int32_t *dict;         /* per state: nearest state on the failure chain with output, -1 */
@@ -111,5 +112,8 @@ void dlv_ac_free(dlv_ac *ac);
  */
 void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
                 int (*hit)(size_t needle, size_t end, void *ud), void *ud);
+/* The same with one stream from start to end: the reference the tests hold dlv_ac_run to. */
+void dlv_ac_run_one(const dlv_ac *ac, const char *s, size_t n,
+                    int (*hit)(size_t needle, size_t end, void *ud), void *ud);
 
 #endif /* DLV_BOUNCE_INT_H */

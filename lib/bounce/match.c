@@ -27,6 +27,8 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     size_t total = 1, spaces = 0;
     ac->nclass = 1;
     for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(nd[i].text);
+        ac->maxlen = len > ac->maxlen ? len : ac->maxlen;
         for (const unsigned char *p = (const unsigned char *)nd[i].text; *p; p++) {
             if (!ac->cls[*p]) {
                 ac->cls[*p] = (uint8_t)ac->nclass++;
@@ -236,8 +238,8 @@ static int report(const dlv_ac *ac, uint32_t off, size_t end,
     return stop;
 }
 
-/* The sequential scan of u[i..n) from row offset off. */
-static void run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n, size_t off,
+/* The sequential scan of u[i..n) from row offset off; 1 when hit asked to stop. */
+static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n, size_t off,
                      int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     const uint32_t *next = ac->next;
@@ -249,7 +251,7 @@ static void run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t 
     do {                                                                         \
         off = next[off + cls[u[j]]];                                             \
         if (off >= thresh && report(ac, (uint32_t)off, (j) + 1, hit, ud)) {      \
-            return;                                                              \
+            return 1;                                                            \
         }                                                                        \
     } while (0)
     for (; i + 4 <= n; i += 4) {
@@ -262,64 +264,170 @@ static void run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t 
         STEP(i);
     }
 #undef STEP
+    return 0;
 }
 
-#define AC_SPLIT_MIN 256   /* texts shorter than this are scanned in one stream */
-#define AC_SPLIT_LOOK 256  /* octets searched after the middle for a split point */
-#define AC_PENDING 256     /* hit positions of the second stream held back */
+/* run_from, but hits ending at or before `from` are not reported (they belong to the
+ * stream before) */
+static int run_from_after(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n,
+                          size_t off, size_t from,
+                          int (*hit)(size_t needle, size_t end, void *ud), void *ud)
+{
+    for (; i < from && i < n; i++) {
+        off = ac->next[off + ac->cls[u[i]]];
+    }
+    return run_from(ac, u, i, n, off, hit, ud);
+}
+
+/*
+ * Long texts run as several interleaved streams. The table walk is a chain of dependent
+ * loads, so one stream waits on memory at every octet; k independent chains overlap their
+ * waits. The text is cut into k equal segments; the stream of segment j starts earlier, at
+ * the root, far enough back that its state on reaching the segment is the one a single
+ * stream would have there: the state is the longest end of the (white-space-folded) text
+ * that begins a needle, so a run-up holding maxlen + 1 folded characters, or starting right
+ * after an octet of class 0 (which no needle holds), gets there. Hits a stream finds in its
+ * run-up belong to the stream before it and are dropped.
+ * Hits keep their order: every stream holds its hits (AC_PENDING at most), so the walk calls
+ * nothing; stream 0's are reported after each round that found one. When the shortest
+ * stream is done or a hold is full, the walk goes on stream by stream: each one's held hits,
+ * then the rest of its segment.
+ */
+#define AC_SEG_MIN 256 /* octets per stream at least */
+#define AC_PENDING 32  /* hits held back per stream */
+#define AC_STREAMS 4
+
+typedef struct ac_held {
+    uint32_t end, off;
+} ac_held;
+
+typedef struct ac_streams {
+    size_t pos[AC_STREAMS];  /* next octet */
+    size_t from[AC_STREAMS]; /* hits ending at or before this belong to the stream before */
+    size_t end[AC_STREAMS];  /* end of the segment */
+    size_t off[AC_STREAMS];  /* state (row offset) */
+    size_t nheld[AC_STREAMS];
+    ac_held held[AC_STREAMS][AC_PENDING];
+} ac_streams;
+
+/* Lock-step walk of k streams (k a constant at each call, so the loop unrolls and the states
+ * stay in registers; more than four streams run out of registers). Stops after
+ * the round in which stream 0 had a hit or a hold filled up, or when the shortest stream is
+ * done. Returns 1 when a hold is full, else 0. */
+static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
+                                                          const unsigned char *u,
+                                                          ac_streams *w, const int k)
+{
+    const uint32_t *next = ac->next;
+    const uint8_t *cls = ac->cls;
+    const size_t thresh = ac->thresh;
+    size_t len = SIZE_MAX;
+    for (int j = 0; j < k; j++) {
+        len = w->end[j] - w->pos[j] < len ? w->end[j] - w->pos[j] : len;
+    }
+    size_t st[AC_STREAMS];
+    const unsigned char *p[AC_STREAMS];
+#pragma GCC unroll 4
+    for (int j = 0; j < k; j++) {
+        st[j] = w->off[j];
+        p[j] = u + w->pos[j];
+    }
+    size_t i = 0;
+    int stop = 0;
+    while (i < len && !stop) {
+#pragma GCC unroll 4
+        for (int j = 0; j < k; j++) {
+            st[j] = next[st[j] + cls[p[j][i]]];
+            if (st[j] >= thresh) {
+                size_t e = (size_t)(p[j] - u) + i + 1;
+                if (e > w->from[j]) {
+                    w->held[j][w->nheld[j]].end = (uint32_t)e;
+                    w->held[j][w->nheld[j]].off = (uint32_t)st[j];
+                    stop |= ++w->nheld[j] == AC_PENDING || j == 0;
+                }
+            }
+        }
+        i++;
+    }
+    int full = 0;
+#pragma GCC unroll 4
+    for (int j = 0; j < k; j++) {
+        w->off[j] = st[j];
+        w->pos[j] += i;
+        full |= j > 0 && w->nheld[j] == AC_PENDING;
+    }
+    return full;
+}
+
+/* Where a stream must start to be in step at octet c: back over maxlen + 1 folded
+ * characters, or to just after an octet of class 0, or to the start of the text. */
+static size_t run_up(const dlv_ac *ac, const unsigned char *u, size_t c)
+{
+    const uint8_t sp = ac->cls[' '];
+    size_t need = ac->maxlen + 1, b = c;
+    while (b > 0 && need > 0) {
+        uint8_t k = ac->cls[u[b - 1]];
+        if (k == 0) {
+            break;
+        }
+        if (k != sp || b == c || ac->cls[u[b]] != sp) {
+            need--; /* a white space run counts once */
+        }
+        b--;
+    }
+    return b;
+}
+
+void dlv_ac_run_one(const dlv_ac *ac, const char *s, size_t n,
+                    int (*hit)(size_t needle, size_t end, void *ud), void *ud)
+{
+    (void)run_from(ac, (const unsigned char *)s, 0, n, 0, hit, ud);
+}
 
 void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
                 int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     const unsigned char *u = (const unsigned char *)s;
-    const uint32_t *next = ac->next;
-    const uint8_t *cls = ac->cls;
-    const size_t thresh = ac->thresh;
-    /* A long text runs as two interleaved streams (the table walk is a chain of dependent
-     * loads; two chains overlap). The second starts right after an octet of class 0, which
-     * no needle holds: after it, a single stream is at the root too, so both streams see
-     * exactly what one would. Hits keep their order: the first stream's are reported at
-     * once, the second's positions are held back (AC_PENDING at most; then it waits) and
-     * reported when the first is done. */
-    size_t m = n;
-    if (n >= AC_SPLIT_MIN) {
-        for (size_t k = n / 2; k < n / 2 + AC_SPLIT_LOOK; k++) {
-            if (!cls[u[k]]) {
-                m = k + 1;
-                break;
-            }
-        }
-    }
-    if (m == n) {
-        run_from(ac, u, 0, n, 0, hit, ud);
+    /* held ends are 32 bits */
+    size_t segs = n > UINT32_MAX - 1 ? 1 : n / AC_SEG_MIN;
+    int k = segs >= 4 ? 4 : segs >= 2 ? 2 : 1;
+    if (k == 1) {
+        (void)run_from(ac, u, 0, n, 0, hit, ud);
         return;
     }
-    struct {
-        size_t end;
-        uint32_t off;
-    } pend[AC_PENDING];
-    size_t np = 0;
-    size_t offa = 0, offb = 0, ib = m;
-    /* bounded: ia runs to m; ib moves with it while there is room to hold its hits */
-    for (size_t ia = 0; ia < m; ia++) {
-        offa = next[offa + cls[u[ia]]];
-        if (offa >= thresh && report(ac, (uint32_t)offa, ia + 1, hit, ud)) {
-            return;
-        }
-        if (np < AC_PENDING && ib < n) {
-            offb = next[offb + cls[u[ib]]];
-            ib++;
-            if (offb >= thresh) {
-                pend[np].end = ib;
-                pend[np].off = (uint32_t)offb;
-                np++;
+    ac_streams w;
+    for (int j = 0; j < k; j++) {
+        size_t c = n / (size_t)k * (size_t)j;
+        w.from[j] = c;
+        w.pos[j] = j ? run_up(ac, u, c) : 0;
+        w.end[j] = j + 1 < k ? n / (size_t)k * (size_t)(j + 1) : n;
+        w.off[j] = 0;
+        w.nheld[j] = 0;
+    }
+    for (;;) {
+        int full = k == 4 ? lockstep(ac, u, &w, 4) : lockstep(ac, u, &w, 2);
+        /* stream 0's hits come before everything not yet reported */
+        for (size_t h = 0; h < w.nheld[0]; h++) {
+            if (report(ac, w.held[0][h].off, w.held[0][h].end, hit, ud)) {
+                return;
             }
         }
-    }
-    for (size_t k = 0; k < np; k++) {
-        if (report(ac, pend[k].off, pend[k].end, hit, ud)) {
-            return;
+        w.nheld[0] = 0;
+        int done = full;
+        for (int j = 0; j < k; j++) {
+            done |= w.pos[j] == w.end[j];
+        }
+        if (done) {
+            break;
         }
     }
-    run_from(ac, u, ib, n, offb, hit, ud);
+    int stop = 0;
+    for (int j = 0; j < k && !stop; j++) {
+        for (size_t h = 0; h < w.nheld[j] && !stop; h++) {
+            stop = report(ac, w.held[j][h].off, w.held[j][h].end, hit, ud);
+        }
+        if (!stop) {
+            stop = run_from_after(ac, u, w.pos[j], w.end[j], w.off[j], w.from[j], hit, ud);
+        }
+    }
 }

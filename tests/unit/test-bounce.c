@@ -1,15 +1,76 @@
 /*
  * Unit tests of the bounce classifier through the public API: a DSN, a qmail text bounce,
- * an auto-reply, an ARF report, a non-bounce, the bare reply classifier, limits and misuse.
+ * an auto-reply, an ARF report, a non-bounce, the bare reply classifier, limits and misuse;
+ * and the phrase automaton's several-stream scan against its one-stream reference.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "check.h"
 
 #include <deliver/bounce.h>
 
+#include "bounce/bounce_int.h"
+
 static deliver_status parse(deliver_bounce *b, const char *s)
 {
     return deliver_bounce_parse(b, (const uint8_t *)s, strlen(s));
+}
+
+typedef struct ac_log {
+    size_t n, stop_after;
+    size_t v[2048];
+} ac_log;
+
+static int ac_hit(size_t needle, size_t end, void *ud)
+{
+    ac_log *l = ud;
+    if (l->n + 2 <= sizeof(l->v) / sizeof(l->v[0])) {
+        l->v[l->n] = needle;
+        l->v[l->n + 1] = end;
+    }
+    l->n += 2;
+    return l->stop_after && l->n / 2 == l->stop_after;
+}
+
+/* Texts of needles, white space runs and other octets, 0 to 40 KB: the scan must report what
+ * one stream does, hit for hit, with and without stopping early. */
+static void test_ac_streams(deliver_ctx *ctx)
+{
+    dlv_ac ac;
+    CHECK_INT(dlv_ac_build(&ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count), DELIVER_OK);
+    static const char *const glue[] = {" ", "   ", "\n", "\t \r\n", " <a@b.example> ", ";", "x",
+                                       "\xc3\xa9", "{", "5.1.1 "};
+    static char text[40000];
+    static ac_log one, many;
+    uint32_t seed = 12345;
+    int runs = 0, hits = 0;
+    for (int round = 0; round < 300; round++) {
+        size_t n = 0, want = (size_t)(round * 131) % sizeof(text);
+        while (n < want) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = (seed >> 8) % 3 ? dlv_bounce_needles[(seed >> 12) %
+                                                                     dlv_bounce_needle_count].text
+                                                : glue[(seed >> 12) % 10];
+            size_t k = strlen(piece);
+            if (n + k > want) {
+                break;
+            }
+            memcpy(text + n, piece, k);
+            n += k;
+        }
+        for (size_t stop = 0; stop < 40; stop += 13) {
+            one.n = many.n = 0;
+            one.stop_after = many.stop_after = stop;
+            dlv_ac_run_one(&ac, text, n, ac_hit, &one);
+            dlv_ac_run(&ac, text, n, ac_hit, &many);
+            CHECK(one.n == many.n);
+            size_t k = one.n < 2048 ? one.n : 2048;
+            CHECK(memcmp(one.v, many.v, k * sizeof(size_t)) == 0);
+            runs++;
+            hits += one.n > 0;
+        }
+    }
+    CHECK(runs == 1200 && hits > 1000); /* the texts do hold needles */
+    dlv_ac_free(&ac);
 }
 
 int main(void)
@@ -222,6 +283,7 @@ int main(void)
 
     deliver_bounce_free(b);
     deliver_bounce_free(NULL);
+    test_ac_streams(ctx);
     deliver_ctx_free(ctx);
     return check_done("bounce");
 }
