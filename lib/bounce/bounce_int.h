@@ -93,9 +93,10 @@ typedef struct dlv_ac {
     uint8_t cls[256];      /* octet -> class (0: not in any needle) */
     unsigned nclass;
     uint32_t nstates;
-    uint32_t *next;        /* nstates * nclass transitions (full DFA): the target's row
-                              offset (state * nclass) */
-    uint32_t thresh;       /* row offsets from here on are states that end a needle */
+    unsigned shift;        /* a row holds 1 << shift entries (>= nclass) */
+    uint16_t *next;        /* nstates rows of transitions (full DFA): the target state.
+                              16 bits halve the table, which is walked at random */
+    uint32_t thresh;       /* states from here on end a needle */
     size_t maxlen;         /* the longest needle, in octets */
     int32_t *out;          /* per state: first needle index ending here, -1 none */
     int32_t *out_next;     /* per needle: next needle in the output chain (via failure), -1 */

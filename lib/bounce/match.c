@@ -146,14 +146,14 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
         }
     }
     dlv_free(ctx, last);
-    if ((uint64_t)ns * nc >= 0x80000000u) {
+    if ((uint64_t)ns * nc >= 0x80000000u || ns > UINT16_MAX) {
         dlv_free(ctx, trie);
         ac->next = NULL;
         dlv_ac_free(ac);
         return DELIVER_E_LIMIT;
     }
     /* renumber: the states that end a needle (or have one on their failure chain) last, so
-     * the scan tests "row offset >= thresh" instead of a flag bit */
+     * the scan tests "state >= thresh" instead of a flag bit */
     uint32_t *id = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
     uint32_t *row = dlv_alloc(ctx, (size_t)nc * sizeof(uint32_t));
     int32_t *nout = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
@@ -218,19 +218,36 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     }
     dlv_free(ctx, id);
     dlv_free(ctx, row);
-    ac->next = trie;
+    /* the walked table: 16-bit target states, rows padded to a power of two. Written over
+     * the 32-bit one, row by row (a 16-bit row never reaches past the start of the next
+     * 32-bit row: 2 << shift < 4 * nc), then shrunk: no second table at once */
+    unsigned shift = 0;
+    while ((1u << shift) < nc) {
+        shift++;
+    }
+    uint16_t *t16 = (uint16_t *)trie;
+    for (size_t q = 0; q < ns; q++) {
+        uint16_t r16[256] = {0};
+        for (unsigned c = 0; c < nc; c++) {
+            r16[c] = (uint16_t)(trie[q * nc + c] / nc);
+        }
+        memcpy(&t16[q << shift], r16, sizeof(uint16_t) << shift);
+    }
+    void *shrunk = dlv_realloc(ctx, trie, (sizeof(uint16_t) * ns) << shift);
+    ac->next = shrunk ? shrunk : t16;
+    ac->shift = shift;
     ac->nstates = ns;
-    ac->thresh = thresh * nc;
+    ac->thresh = thresh;
     return DELIVER_OK;
 }
 
-/* Report every needle ending in the state at row offset `off`, at end offset `end`; non-zero
- * when hit asked to stop. */
-static int report(const dlv_ac *ac, uint32_t off, size_t end,
+/* Report every needle ending in state st, at end offset `end`; non-zero when hit asked to
+ * stop. */
+static int report(const dlv_ac *ac, uint32_t st, size_t end,
                   int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     int stop = 0; /* every needle ending here is still reported */
-    for (int32_t q = (int32_t)(off / ac->nclass); q >= 0; q = ac->dict[q]) {
+    for (int32_t q = (int32_t)st; q >= 0; q = ac->dict[q]) {
         for (int32_t k = ac->out[q]; k >= 0; k = ac->out_next[k]) {
             stop |= hit((size_t)k, end, ud);
         }
@@ -238,18 +255,19 @@ static int report(const dlv_ac *ac, uint32_t off, size_t end,
     return stop;
 }
 
-/* The sequential scan of u[i..n) from row offset off; 1 when hit asked to stop. */
+/* The sequential scan of u[i..n) from state off; 1 when hit asked to stop. */
 static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n, size_t off,
                      int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
-    const uint32_t *next = ac->next;
+    const uint16_t *next = ac->next;
     const uint8_t *cls = ac->cls;
     const size_t thresh = ac->thresh;
+    const unsigned shift = ac->shift;
     /* white space runs match one space: the table stays put on the second and later
      * octets of a run (dlv_ac_build). Four octets a round, then the rest one by one. */
 #define STEP(j)                                                                  \
     do {                                                                         \
-        off = next[off + cls[u[j]]];                                             \
+        off = next[(off << shift) + cls[u[j]]];                                  \
         if (off >= thresh && report(ac, (uint32_t)off, (j) + 1, hit, ud)) {      \
             return 1;                                                            \
         }                                                                        \
@@ -274,7 +292,7 @@ static int run_from_after(const dlv_ac *ac, const unsigned char *u, size_t i, si
                           int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     for (; i < from && i < n; i++) {
-        off = ac->next[off + ac->cls[u[i]]];
+        off = ac->next[(off << ac->shift) + ac->cls[u[i]]];
     }
     return run_from(ac, u, i, n, off, hit, ud);
 }
@@ -305,7 +323,7 @@ typedef struct ac_streams {
     size_t pos[AC_STREAMS];  /* next octet */
     size_t from[AC_STREAMS]; /* hits ending at or before this belong to the stream before */
     size_t end[AC_STREAMS];  /* end of the segment */
-    size_t off[AC_STREAMS];  /* state (row offset) */
+    size_t off[AC_STREAMS];  /* state */
     size_t nheld[AC_STREAMS];
     ac_held held[AC_STREAMS][AC_PENDING];
 } ac_streams;
@@ -318,9 +336,10 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
                                                           const unsigned char *u,
                                                           ac_streams *w, const int k)
 {
-    const uint32_t *next = ac->next;
+    const uint16_t *next = ac->next;
     const uint8_t *cls = ac->cls;
     const size_t thresh = ac->thresh;
+    const unsigned shift = ac->shift;
     size_t len = SIZE_MAX;
     for (int j = 0; j < k; j++) {
         len = w->end[j] - w->pos[j] < len ? w->end[j] - w->pos[j] : len;
@@ -337,7 +356,7 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
     while (i < len && !stop) {
 #pragma GCC unroll 4
         for (int j = 0; j < k; j++) {
-            st[j] = next[st[j] + cls[p[j][i]]];
+            st[j] = next[(st[j] << shift) + cls[p[j][i]]];
             if (st[j] >= thresh) {
                 size_t e = (size_t)(p[j] - u) + i + 1;
                 if (e > w->from[j]) {

@@ -54,6 +54,10 @@ static inline int dlv_base64_digit(int c)
     return c >= 0 && c < 256 ? (int)dlv_base64_value[c] - 1 : -1;
 }
 
+/* The first occurrence of the three octets a, b, c (in that order) in s[0..n), or NULL.
+ * 16 positions at a time where the compiler has vector types. */
+const char *dlv_find3(const char *s, size_t n, char a, char b, char c);
+
 /* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
 typedef struct dlv_buf {
     deliver_ctx *ctx;

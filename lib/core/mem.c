@@ -190,6 +190,45 @@ const uint8_t dlv_base64_value[256] = {
     ['/'] = 64,
 };
 
+/* ---- searching ---- */
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef uint8_t dlv_u8x16 __attribute__((vector_size(16)));
+typedef int8_t dlv_i8x16 __attribute__((vector_size(16)));
+#endif
+
+const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    const uint8_t ua = (uint8_t)a, ub = (uint8_t)b, uc = (uint8_t)c;
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    /* lanes i..i+15 hold a candidate when u[i+j] == a, u[i+j+1] == b and u[i+j+2] == c */
+    for (; i + 18 <= n; i += 16) {
+        dlv_u8x16 x, y, z;
+        memcpy(&x, u + i, 16);
+        memcpy(&y, u + i + 1, 16);
+        memcpy(&z, u + i + 2, 16);
+        dlv_i8x16 m = (dlv_i8x16)(x == ua) & (dlv_i8x16)(y == ub) & (dlv_i8x16)(z == uc);
+        uint64_t w[2];
+        memcpy(w, &m, sizeof(w));
+        if (w[0] | w[1]) {
+            for (size_t j = 0; j < 16; j++) {
+                if (m[j]) {
+                    return s + i + j;
+                }
+            }
+        }
+    }
+#endif
+    for (; i + 3 <= n; i++) {
+        if (u[i] == ua && u[i + 1] == ub && u[i + 2] == uc) {
+            return s + i;
+        }
+    }
+    return NULL;
+}
+
 /* ---- buffer ---- */
 
 void dlv_buf_init(dlv_buf *b, deliver_ctx *ctx)

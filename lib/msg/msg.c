@@ -86,35 +86,34 @@ static inline int next_line(const char *buf, size_t len, size_t *pos, const char
 }
 
 /* For input with LF line ends only: the next line at or after *pos (a line start) in
- * buf[0..len) whose first octet is '-' (a MIME delimiter can only be such a line), found
- * with memchr instead of line by line. *lstart is its offset, *pos the next line's. 1 found,
- * 0 none. Bounded: every round moves past one '-'. */
+ * buf[0..len) that starts with "--" (a MIME delimiter can only be such a line), found by
+ * searching for LF "--" rather than line by line. *lstart is its offset, *pos the next
+ * line's. 1 found, 0 none. */
 static int next_dash_line(const char *buf, size_t len, size_t *pos, size_t *lstart,
                           const char **line, size_t *line_len)
 {
-    size_t p0 = *pos, p = p0;
-    while (p < len) {
-        const char *q = memchr(buf + p, '-', len - p);
+    size_t p0 = *pos;
+    size_t k;
+    if (p0 + 2 <= len && buf[p0] == '-' && buf[p0 + 1] == '-') {
+        k = p0;
+    } else {
+        /* a line end followed by "--": the search starts at the LF ending *pos's line,
+         * which is at or after p0 - 1 */
+        size_t from = p0 > 0 ? p0 - 1 : 0;
+        const char *q = from < len ? dlv_find3(buf + from, len - from, '\n', '-', '-') : NULL;
         if (!q) {
-            break;
+            *pos = len;
+            return 0;
         }
-        size_t k = (size_t)(q - buf);
-        const char *e = memchr(q, '\n', len - k);
-        if (k == p0 || buf[k - 1] == '\n') {
-            size_t n = e ? (size_t)(e - q) : len - k;
-            *line = q;
-            *line_len = n;
-            *lstart = k;
-            *pos = e ? k + n + 1 : len;
-            return 1;
-        }
-        if (!e) {
-            break;
-        }
-        p = (size_t)(e - buf) + 1; /* the rest of this line cannot start one */
+        k = (size_t)(q - buf) + 1;
     }
-    *pos = len;
-    return 0;
+    const char *e = memchr(buf + k, '\n', len - k);
+    size_t n = e ? (size_t)(e - (buf + k)) : len - k;
+    *line = buf + k;
+    *line_len = n;
+    *lstart = k;
+    *pos = e ? k + n + 1 : len;
+    return 1;
 }
 
 /* ---- header fields ---- */
