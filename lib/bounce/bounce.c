@@ -167,6 +167,23 @@ static char *fold(dlv_arena *a, const char *s, size_t n, size_t max)
     int sp = 0;
     /* bounded by n: every round consumes at least one octet */
     while (i < n) {
+        /* text with single spaces between words is copied whole */
+        size_t r = dlv_plain_run(s + i, n - i);
+        if (r > 0) {
+            if (s[i] == ' ') {
+                sp = 1; /* a run may start with its word's space */
+                i++;
+                r--;
+            }
+            if (sp && k) {
+                o[k++] = ' ';
+            }
+            sp = 0;
+            memcpy(o + k, s + i, r);
+            k += r;
+            i += r;
+            continue;
+        }
         unsigned char w = wsp[(unsigned char)s[i]];
         if (w == 1) {
             sp = 1;

@@ -311,7 +311,7 @@ static int run_from_after(const dlv_ac *ac, const unsigned char *u, size_t i, si
  * stream is done or a hold is full, the walk goes on stream by stream: each one's held hits,
  * then the rest of its segment.
  */
-#define AC_SEG_MIN 256 /* octets per stream at least */
+#define AC_SEG_MIN 160 /* octets per stream at least */
 #define AC_PENDING 32  /* hits held back per stream */
 #define AC_STREAMS 4
 
@@ -407,19 +407,27 @@ void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
                 int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     const unsigned char *u = (const unsigned char *)s;
-    /* held ends are 32 bits */
-    size_t segs = n > UINT32_MAX - 1 ? 1 : n / AC_SEG_MIN;
-    int k = segs >= 4 ? 4 : segs >= 2 ? 2 : 1;
-    if (k == 1) {
+    /* Each stream but the first runs up over r octets (more when white space runs or
+     * fewer when nothing... see run_up) before its segment; the cuts give every stream the
+     * same length, run-up included, so all of them end together: with seg = (n + (k-1) r)
+     * / k, stream 0 walks [0, seg) and stream j walks [c_j - r, c_j+1), c_j = j seg -
+     * (j-1) r. Held ends are 32 bits. */
+    const size_t r = ac->maxlen + 1;
+    int k = n > UINT32_MAX - 1 ? 1 : n >= 4 * AC_SEG_MIN ? 4 : n >= 2 * AC_SEG_MIN ? 2 : 1;
+    if (k == 1 || n <= 2 * r) {
         (void)run_from(ac, u, 0, n, 0, hit, ud);
         return;
     }
+    const size_t seg = (n + (size_t)(k - 1) * r) / (size_t)k;
     ac_streams w;
     for (int j = 0; j < k; j++) {
-        size_t c = n / (size_t)k * (size_t)j;
+        size_t c = j ? (size_t)j * seg - (size_t)(j - 1) * r : 0;
         w.from[j] = c;
-        w.pos[j] = j ? run_up(ac, u, c) : 0;
-        w.end[j] = j + 1 < k ? n / (size_t)k * (size_t)(j + 1) : n;
+        /* starting earlier than run_up needs is still in step (a longer run-up ends in the
+         * same state): so every stream starts r back when it can, and they stay level */
+        size_t up = j ? run_up(ac, u, c) : 0;
+        w.pos[j] = j && c - r < up ? c - r : up;
+        w.end[j] = j + 1 < k ? (size_t)(j + 1) * seg - (size_t)j * r : n;
         w.off[j] = 0;
         w.nheld[j] = 0;
     }

@@ -58,6 +58,11 @@ static inline int dlv_base64_digit(int c)
  * 16 positions at a time where the compiler has vector types. */
 const char *dlv_find3(const char *s, size_t n, char a, char b, char c);
 
+/* The length of the longest prefix of s[0..n) in which every octet is above 0x20 or is a
+ * single SP before such an octet: text that folding white space leaves as it is. It ends on
+ * an octet above 0x20 (or is 0). */
+size_t dlv_plain_run(const char *s, size_t n);
+
 /* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
 typedef struct dlv_buf {
     deliver_ctx *ctx;

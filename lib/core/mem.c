@@ -229,6 +229,35 @@ const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
     return NULL;
 }
 
+size_t dlv_plain_run(const char *s, size_t n)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    /* lane j of a block is plain when u[i+j] > 0x20, or u[i+j] is SP and u[i+j+1] > 0x20 */
+    for (; i + 17 <= n; i += 16) {
+        dlv_u8x16 x, y;
+        memcpy(&x, u + i, 16);
+        memcpy(&y, u + i + 1, 16);
+        dlv_i8x16 ok = (dlv_i8x16)(x > 0x20) | ((dlv_i8x16)(x == ' ') & (dlv_i8x16)(y > 0x20));
+        dlv_i8x16 bad = ~ok;
+        uint64_t w[2];
+        memcpy(w, &bad, sizeof(w));
+        if (w[0] | w[1]) {
+            size_t j = 0;
+            while (!bad[j]) {
+                j++;
+            }
+            return i + j;
+        }
+    }
+#endif
+    while (i < n && (u[i] > 0x20 || (u[i] == ' ' && i + 1 < n && u[i + 1] > 0x20))) {
+        i++;
+    }
+    return i;
+}
+
 /* ---- buffer ---- */
 
 void dlv_buf_init(dlv_buf *b, deliver_ctx *ctx)
