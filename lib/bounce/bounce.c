@@ -1596,6 +1596,103 @@ static char *json_str(dlv_arena *a, const char *j, size_t n, size_t from, size_t
     return NULL;
 }
 
+/* ---- HTML reports ---- */
+
+/* Does h[i..n) start with the ASCII word w, case aside? */
+static int html_at(const char *h, size_t i, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    if (n - i < k) {
+        return 0;
+    }
+    for (size_t j = 0; j < k; j++) {
+        if (lc((unsigned char)h[i + j]) != w[j]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * The text of an HTML document h[0..n), into the arena: each tag, comment, and style or
+ * script element becomes one space; the entities for space, &, <, >, quotes and ASCII
+ * numeric references are decoded; everything else is kept as it is. Not a parser: enough
+ * to read a bounce report the way its reader sees it. NULL when out of memory.
+ */
+static char *html_text(dlv_arena *a, const char *h, size_t n, size_t *out_len)
+{
+    char *o = dlv_arena_alloc(a, n + 1);
+    if (!o) {
+        return NULL;
+    }
+    size_t k = 0, i = 0;
+    /* bounded by n: every round moves i forward */
+    while (i < n) {
+        char c = h[i];
+        if (c == '<') {
+            const char *close = NULL;
+            if (html_at(h, i, n, "<!--")) {
+                close = "-->";
+            } else if (html_at(h, i, n, "<style")) {
+                close = "</style>";
+            } else if (html_at(h, i, n, "<script")) {
+                close = "</script>";
+            }
+            size_t e = i + 1;
+            if (close) {
+                while (e < n && !html_at(h, e, n, close)) {
+                    e++;
+                }
+                e = e < n ? e + strlen(close) : n;
+            } else {
+                const char *gt = memchr(h + i, '>', n - i);
+                e = gt ? (size_t)(gt - h) + 1 : n;
+            }
+            if (k > 0 && o[k - 1] != ' ') {
+                o[k++] = ' ';
+            }
+            i = e;
+            continue;
+        }
+        if (c == '&') {
+            static const struct {
+                const char *name;
+                char c;
+            } ent[] = {{"&nbsp;", ' '}, {"&amp;", '&'}, {"&lt;", '<'},  {"&gt;", '>'},
+                       {"&quot;", '"'}, {"&apos;", '\''}};
+            size_t e;
+            for (e = 0; e < sizeof(ent) / sizeof(ent[0]); e++) {
+                if (html_at(h, i, n, ent[e].name)) {
+                    break;
+                }
+            }
+            if (e < sizeof(ent) / sizeof(ent[0])) {
+                o[k++] = ent[e].c;
+                i += strlen(ent[e].name);
+                continue;
+            }
+            if (i + 3 < n && h[i + 1] == '#' && is_digit((unsigned char)h[i + 2])) {
+                unsigned v = 0;
+                size_t j = i + 2;
+                while (j < n && j < i + 6 && is_digit((unsigned char)h[j])) {
+                    v = v * 10 + (unsigned)(h[j] - '0');
+                    j++;
+                }
+                if (j < n && h[j] == ';' && v >= 32 && v < 127) {
+                    o[k++] = (char)v;
+                    i = j + 1;
+                    continue;
+                }
+            }
+        }
+        o[k++] = c;
+        i++;
+    }
+    o[k] = '\0';
+    *out_len = k;
+    return o;
+}
+
 /* A JSON notification of Amazon SES (bounce, complaint or delivery): recipients added. */
 static size_t parse_ses_json(deliver_bounce *b, const char *s, size_t n)
 {
@@ -1835,6 +1932,15 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     }
     const char *text = tp ? tp->data : NULL;
     size_t text_len = tp ? tp->data_len : 0;
+    if (tp && strcmp(tp->type, "text/html") == 0) {
+        /* what a reader of the report sees: the markup (most of an HTML report, often
+         * nearly all of it in style attributes) is not text */
+        char *t = html_text(a, text, text_len, &text_len);
+        if (!t) {
+            return DELIVER_E_NOMEM;
+        }
+        text = t;
+    }
     scan tsc;
     run_scan(b, text, text_len, &tsc, 1);
     size_t cut = tsc.end_at < text_len ? tsc.end_at : text_len;

@@ -312,7 +312,8 @@ static int run_from_after(const dlv_ac *ac, const unsigned char *u, size_t i, si
  * then the rest of its segment.
  */
 #define AC_SEG_MIN 160 /* octets per stream at least */
-#define AC_PENDING 32  /* hits held back per stream */
+#define AC_PENDING 64  /* hits held back per stream */
+#define AC_SLACK 24    /* run-up octets beyond the longest needle, for white space runs */
 #define AC_STREAMS 4
 
 typedef struct ac_held {
@@ -397,6 +398,30 @@ static size_t run_up(const dlv_ac *ac, const unsigned char *u, size_t c)
     return b;
 }
 
+/* Where a stream must start to be in step at octet c, r >= maxlen + 1 octets back when
+ * that is enough, which is the common case: starting earlier than needed is still in step
+ * (a longer run-up ends in the same state), and r octets hold maxlen + 1 folded characters
+ * unless more than r - maxlen - 1 of them are white space after white space, which a
+ * branch-free count finds (the compiler vectorizes it); otherwise run_up decides. */
+static size_t start_for(const dlv_ac *ac, const unsigned char *u, size_t c, size_t r)
+{
+    if (c <= r) {
+        return 0;
+    }
+    size_t b = c - r;
+    size_t extra = 0;
+    for (size_t i = b + 1; i < c; i++) {
+        unsigned x = u[i], y = u[i - 1];
+        extra += (size_t)((x == ' ' || x == '\t' || x == '\n' || x == '\r') &
+                          (y == ' ' || y == '\t' || y == '\n' || y == '\r'));
+    }
+    if (extra <= r - ac->maxlen - 1) {
+        return b;
+    }
+    size_t up = run_up(ac, u, c);
+    return up < b ? up : b;
+}
+
 void dlv_ac_run_one(const dlv_ac *ac, const char *s, size_t n,
                     int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
@@ -412,7 +437,7 @@ void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
      * same length, run-up included, so all of them end together: with seg = (n + (k-1) r)
      * / k, stream 0 walks [0, seg) and stream j walks [c_j - r, c_j+1), c_j = j seg -
      * (j-1) r. Held ends are 32 bits. */
-    const size_t r = ac->maxlen + 1;
+    const size_t r = ac->maxlen + 1 + AC_SLACK;
     int k = n > UINT32_MAX - 1 ? 1 : n >= 4 * AC_SEG_MIN ? 4 : n >= 2 * AC_SEG_MIN ? 2 : 1;
     if (k == 1 || n <= 2 * r) {
         (void)run_from(ac, u, 0, n, 0, hit, ud);
@@ -423,10 +448,7 @@ void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
     for (int j = 0; j < k; j++) {
         size_t c = j ? (size_t)j * seg - (size_t)(j - 1) * r : 0;
         w.from[j] = c;
-        /* starting earlier than run_up needs is still in step (a longer run-up ends in the
-         * same state): so every stream starts r back when it can, and they stay level */
-        size_t up = j ? run_up(ac, u, c) : 0;
-        w.pos[j] = j && c - r < up ? c - r : up;
+        w.pos[j] = j ? start_for(ac, u, c, r) : 0;
         w.end[j] = j + 1 < k ? (size_t)(j + 1) * seg - (size_t)j * r : n;
         w.off[j] = 0;
         w.nheld[j] = 0;
