@@ -114,8 +114,9 @@ static long line_find(const char *s, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
     const char *p = s, *end = s + n;
-    /* bounded: p moves past one LF on every round */
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+    /* candidates: LF and the needle's first two letters; bounded: p moves on every round */
+    while ((p = m >= 2 ? dlv_find3_nocase(p, (size_t)(end - p), '\n', needle[0], needle[1])
+                       : memchr(p, '\n', (size_t)(end - p))) != NULL) {
         const char *q = p + 1;
         if ((size_t)(end - q) < m) {
             return -1;
@@ -140,8 +141,11 @@ static const char *mem_find(const char *s, size_t n, const char *needle)
         return m == 0 ? s : NULL;
     }
     const char *p = s, *last = s + (n - m);
-    /* bounded: p moves forward on every round */
-    while (p <= last && (p = memchr(p, needle[0], (size_t)(last - p) + 1)) != NULL) {
+    /* candidates: the first three octets at once when there are three; bounded: p moves
+     * forward on every round */
+    while (p <= last &&
+           (p = m >= 3 ? dlv_find3(p, (size_t)(last - p) + 3, needle[0], needle[1], needle[2])
+                       : memchr(p, needle[0], (size_t)(last - p) + 1)) != NULL) {
         if (memcmp(p, needle, m) == 0) {
             return p;
         }
@@ -415,12 +419,15 @@ static const char *find_command(const char *s, size_t n)
     };
     /* the last occurrence wins (at one offset, the first needle of the table): so scan
      * backwards and stop at the first match. Bounded by n. */
-    for (size_t k = n; k-- > 0;) {
+    for (size_t k = n > 1 ? n - 1 : 0; k-- > 0;) {
         unsigned char c = (unsigned char)s[k];
-        if (!second[c][0] || k + 1 >= n ||
-            (s[k + 1] != second[c][0] && s[k + 1] != second[c][1]) ||
-            (k > 0 && is_alnum((unsigned char)s[k - 1]))) {
+        char d = s[k + 1];
+        /* one branch per octet, rarely taken: the pair test without short-circuits */
+        if (!((second[c][0] != 0) & ((d == second[c][0]) | (d == second[c][1])))) {
             continue; /* no needle starts here (every needle has two octets or more) */
+        }
+        if (k > 0 && is_alnum((unsigned char)s[k - 1])) {
+            continue;
         }
         for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
             size_t m = t[i].len;
@@ -1522,6 +1529,13 @@ static int received_by_scope(deliver_bounce *b, const dlv_header *top)
     return dlv_host_scope(h);
 }
 
+/* dlv_header_parse; the variant that looks for one line end per line when s[0..n) holds
+ * no CR (decoded parts may hold CRs; the normalized message does not) */
+static deliver_status header_parse_auto(dlv_arena *a, const char *s, size_t n, dlv_header *h)
+{
+    return (n && memchr(s, '\r', n) ? dlv_header_parse : dlv_header_parse_lf)(a, s, n, h);
+}
+
 /* Headers of the returned message: a message/rfc822 part, text/rfc822-headers, or the text
  * after the end marker. */
 static int original_headers(deliver_bounce *b, const char *after, size_t after_len,
@@ -1538,7 +1552,7 @@ static int original_headers(deliver_bounce *b, const char *after, size_t after_l
             if (part_ready(b, p) < 0) {
                 return 0;
             }
-            return dlv_header_parse(&b->arena, p->data, p->data_len, out) == DELIVER_OK;
+            return header_parse_auto(&b->arena, p->data, p->data_len, out) == DELIVER_OK;
         }
     }
     if (after && after_len) {
@@ -1553,7 +1567,7 @@ static int original_headers(deliver_bounce *b, const char *after, size_t after_l
                 break;
             }
             if (header_like(l, ln) && l[0] != ' ' && l[0] != '\t') {
-                return dlv_header_parse(&b->arena, after + st, after_len - st, out) ==
+                return header_parse_auto(&b->arena, after + st, after_len - st, out) ==
                        DELIVER_OK;
             }
         }
@@ -1824,7 +1838,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
             return DELIVER_E_NOMEM;
         }
         dlv_header fh;
-        if (dlv_header_parse(a, fb->data, fb->data_len, &fh) < 0) {
+        if (header_parse_auto(a, fb->data, fb->data_len, &fh) < 0) {
             return DELIVER_E_NOMEM;
         }
         char *ftype = dlv_header_value(a, &fh, "feedback-type");

@@ -825,9 +825,14 @@ int dlv_host_scope(const char *host)
                      host[n - 1] == ' ')) {
         n--;
     }
+    if (n == 0) {
+        return 0;
+    }
+    char last = host[n - 1] >= 'A' && host[n - 1] <= 'Z' ? (char)(host[n - 1] + 32) : host[n - 1];
     for (size_t i = 0; i < sizeof(host_table) / sizeof(host_table[0]); i++) {
         size_t m = host_table[i].len;
-        if (m > n) {
+        /* the last octets differ for most rows: tested first */
+        if (m > n || m == 0 || host_table[i].suffix[m - 1] != last) {
             continue;
         }
         const char *t = host + n - m;

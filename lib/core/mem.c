@@ -197,10 +197,11 @@ typedef uint8_t dlv_u8x16 __attribute__((vector_size(16)));
 typedef int8_t dlv_i8x16 __attribute__((vector_size(16)));
 #endif
 
-const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
+/* dlv_find3 and dlv_find3_nocase: fold is 0x20 to let b and c match in either case */
+static const char *find3(const char *s, size_t n, uint8_t ua, uint8_t ub, uint8_t uc,
+                         uint8_t fold)
 {
     const uint8_t *u = (const uint8_t *)s;
-    const uint8_t ua = (uint8_t)a, ub = (uint8_t)b, uc = (uint8_t)c;
     size_t i = 0;
 #if defined(__GNUC__) || defined(__clang__)
     /* lanes i..i+15 hold a candidate when u[i+j] == a, u[i+j+1] == b and u[i+j+2] == c */
@@ -209,7 +210,8 @@ const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
         memcpy(&x, u + i, 16);
         memcpy(&y, u + i + 1, 16);
         memcpy(&z, u + i + 2, 16);
-        dlv_i8x16 m = (dlv_i8x16)(x == ua) & (dlv_i8x16)(y == ub) & (dlv_i8x16)(z == uc);
+        dlv_i8x16 m = (dlv_i8x16)(x == ua) & (dlv_i8x16)((y | fold) == ub) &
+                      (dlv_i8x16)((z | fold) == uc);
         uint64_t w[2];
         memcpy(w, &m, sizeof(w));
         if (w[0] | w[1]) {
@@ -222,11 +224,21 @@ const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
     }
 #endif
     for (; i + 3 <= n; i++) {
-        if (u[i] == ua && u[i + 1] == ub && u[i + 2] == uc) {
+        if (u[i] == ua && (u[i + 1] | fold) == ub && (u[i + 2] | fold) == uc) {
             return s + i;
         }
     }
     return NULL;
+}
+
+const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
+{
+    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0);
+}
+
+const char *dlv_find3_nocase(const char *s, size_t n, char a, char b, char c)
+{
+    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0x20);
 }
 
 size_t dlv_plain_run(const char *s, size_t n)

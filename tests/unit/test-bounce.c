@@ -281,6 +281,24 @@ int main(void)
     CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_FEEDBACK);
     CHECK_STR(deliver_bounce_get_feedback_type(b, 0), "opt-out");
 
+    /* an HTML-only report is read as its text: no markup in the diagnostic, entities
+     * decoded, a phrase split by a tag still found */
+    const char *html =
+        "From: MAILER-DAEMON@mx.example.org\nTo: sender@example.net\n"
+        "Subject: Undeliverable: hello\nContent-Type: text/html\n\n"
+        "<html><head><style>p { color: red }</style></head><body>"
+        "<p style=\"font-family: Arial\">Delivery has failed to these recipients or groups:</p>\n"
+        "<p><a href=\"mailto:gone@example.com\">gone@example.com</a><br>The email address you "
+        "entered couldn&#39;t be found.</p>\n<p>Remote server returned 550 5.1.1 User "
+        "<b>unknown</b> &amp; rejected</p></body></html>\n";
+    CHECK_INT(parse(b, html), DELIVER_OK);
+    CHECK_INT(deliver_bounce_recipient_count(b), 1);
+    CHECK_STR(deliver_bounce_get_recipient(b, 0), "gone@example.com");
+    CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+    CHECK_STR(deliver_bounce_get_diagnostic(b, 0),
+              "The email address you entered couldn't be found. Remote server returned 550 "
+              "5.1.1 User unknown & rejected");
+
     deliver_bounce_free(b);
     deliver_bounce_free(NULL);
     test_ac_streams(ctx);

@@ -261,8 +261,63 @@ static void test_domains(void)
     CHECK(!dlv_domain_is_within("test", "example.test"));
 }
 
+/* The vector searches against plain loops, at every offset and length of texts built to put
+ * matches and near-matches on and across the 16-octet block edges. */
+static const char *slow_find3(const char *s, size_t n, char a, char b, char c, int nocase)
+{
+    for (size_t i = 0; i + 3 <= n; i++) {
+        char y = nocase ? (char)(s[i + 1] | 0x20) : s[i + 1];
+        char z = nocase ? (char)(s[i + 2] | 0x20) : s[i + 2];
+        if (s[i] == a && y == b && z == c) {
+            return s + i;
+        }
+    }
+    return NULL;
+}
+
+static size_t slow_plain_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && ((unsigned char)s[i] > 0x20 ||
+                     (s[i] == ' ' && i + 1 < n && (unsigned char)s[i + 1] > 0x20))) {
+        i++;
+    }
+    return i;
+}
+
+static void test_search(void)
+{
+    char t[80];
+    uint32_t seed = 99;
+    static const char alphabet[] = "\n-Aa b\t\x01\xe9x";
+    int found = 0, runs = 0;
+    for (int round = 0; round < 400; round++) {
+        for (size_t i = 0; i < sizeof(t); i++) {
+            seed = seed * 1103515245u + 12345u;
+            t[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        }
+        for (size_t off = 0; off < 20; off++) {
+            for (size_t n = 0; off + n <= sizeof(t); n += 7) {
+                const char *s = t + off;
+                CHECK(dlv_find3(s, n, '\n', '-', '-') == slow_find3(s, n, '\n', '-', '-', 0));
+                CHECK(dlv_find3_nocase(s, n, '\n', 'a', 'a') ==
+                      slow_find3(s, n, '\n', 'a', 'a', 1));
+                CHECK(dlv_plain_run(s, n) == slow_plain_run(s, n));
+                found += dlv_find3_nocase(s, n, '\n', 'a', 'a') != NULL;
+                runs++;
+            }
+        }
+    }
+    CHECK(found > 100 && found < runs); /* both outcomes were exercised */
+    CHECK(dlv_find3("--", 2, '-', '-', '-') == NULL);
+    CHECK(dlv_plain_run("a b  c", 6) == 3);
+    CHECK(dlv_plain_run(" a", 2) == 2);
+    CHECK(dlv_plain_run("a ", 2) == 1);
+}
+
 int main(void)
 {
+    test_search();
     test_status();
     test_ctx();
     test_findings_buf_arena_map();
