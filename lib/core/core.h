@@ -66,6 +66,10 @@ const char *dlv_find3_nocase(const char *s, size_t n, char a, char b, char c);
  * an octet above 0x20 (or is 0). */
 size_t dlv_plain_run(const char *s, size_t n);
 
+/* The length of the longest prefix of s[0..n) whose octets lie in [lo, hi] and differ from
+ * except (a header field name: lo 0x21, hi 0x7e, except ':'). */
+size_t dlv_span_range(const char *s, size_t n, uint8_t lo, uint8_t hi, char except);
+
 /* ---- growable byte buffer, always NUL-terminated when non-empty ---- */
 typedef struct dlv_buf {
     deliver_ctx *ctx;

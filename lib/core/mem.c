@@ -195,6 +195,25 @@ const uint8_t dlv_base64_value[256] = {
 #if defined(__GNUC__) || defined(__clang__)
 typedef uint8_t dlv_u8x16 __attribute__((vector_size(16)));
 typedef int8_t dlv_i8x16 __attribute__((vector_size(16)));
+
+/* The first lane of m that is set, 16 when none is: no branch per lane */
+static size_t first_set16(dlv_i8x16 m)
+{
+    uint64_t w[2];
+    memcpy(w, &m, sizeof(w));
+    if ((w[0] | w[1]) == 0) {
+        return 16;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return w[0] ? (size_t)__builtin_ctzll(w[0]) / 8 : 8 + (size_t)__builtin_ctzll(w[1]) / 8;
+#else
+    size_t j = 0;
+    while (!m[j]) {
+        j++;
+    }
+    return j;
+#endif
+}
 #endif
 
 /* dlv_find3 and dlv_find3_nocase: fold is 0x20 to let b and c match in either case */
@@ -210,16 +229,10 @@ static const char *find3(const char *s, size_t n, uint8_t ua, uint8_t ub, uint8_
         memcpy(&x, u + i, 16);
         memcpy(&y, u + i + 1, 16);
         memcpy(&z, u + i + 2, 16);
-        dlv_i8x16 m = (dlv_i8x16)(x == ua) & (dlv_i8x16)((y | fold) == ub) &
-                      (dlv_i8x16)((z | fold) == uc);
-        uint64_t w[2];
-        memcpy(w, &m, sizeof(w));
-        if (w[0] | w[1]) {
-            for (size_t j = 0; j < 16; j++) {
-                if (m[j]) {
-                    return s + i + j;
-                }
-            }
+        size_t j = first_set16((dlv_i8x16)(x == ua) & (dlv_i8x16)((y | fold) == ub) &
+                               (dlv_i8x16)((z | fold) == uc));
+        if (j < 16) {
+            return s + i + j;
         }
     }
 #endif
@@ -252,19 +265,34 @@ size_t dlv_plain_run(const char *s, size_t n)
         memcpy(&x, u + i, 16);
         memcpy(&y, u + i + 1, 16);
         dlv_i8x16 ok = (dlv_i8x16)(x > 0x20) | ((dlv_i8x16)(x == ' ') & (dlv_i8x16)(y > 0x20));
-        dlv_i8x16 bad = ~ok;
-        uint64_t w[2];
-        memcpy(w, &bad, sizeof(w));
-        if (w[0] | w[1]) {
-            size_t j = 0;
-            while (!bad[j]) {
-                j++;
-            }
+        size_t j = first_set16(~ok);
+        if (j < 16) {
             return i + j;
         }
     }
 #endif
     while (i < n && (u[i] > 0x20 || (u[i] == ' ' && i + 1 < n && u[i + 1] > 0x20))) {
+        i++;
+    }
+    return i;
+}
+
+size_t dlv_span_range(const char *s, size_t n, uint8_t lo, uint8_t hi, char except)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    const uint8_t ex = (uint8_t)except;
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    for (; i + 16 <= n; i += 16) {
+        dlv_u8x16 x;
+        memcpy(&x, u + i, 16);
+        size_t j = first_set16((dlv_i8x16)(x < lo) | (dlv_i8x16)(x > hi) | (dlv_i8x16)(x == ex));
+        if (j < 16) {
+            return i + j;
+        }
+    }
+#endif
+    while (i < n && u[i] >= lo && u[i] <= hi && u[i] != ex) {
         i++;
     }
     return i;

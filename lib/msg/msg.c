@@ -118,30 +118,12 @@ static int next_dash_line(const char *buf, size_t len, size_t *pos, size_t *lsta
 
 /* ---- header fields ---- */
 
-/* Octets of a field name: printable US-ASCII except ':' (RFC 5322 ftext). */
-static const unsigned char ftext[256] = {
-    ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
-    [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1,
-    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
-    ['9'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1,
-    ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
-    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
-    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
-    ['Z'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1,
-    ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
-    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,
-    ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
-    ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
-};
-
 /* Length of the field name at the start of l[0..n) (0: not a field line); *colon (if not
  * NULL) receives the offset of the colon. */
 static size_t field_name_len(const char *l, size_t n, size_t *colon)
 {
-    size_t i = 0;
-    while (i < n && ftext[(unsigned char)l[i]]) {
-        i++;
-    }
+    /* ftext (RFC 5322): printable US-ASCII except ':', 16 octets at a time */
+    size_t i = dlv_span_range(l, n, 0x21, 0x7e, ':');
     size_t name = i;
     while (i < n && is_wsp((unsigned char)l[i])) {
         i++;

@@ -289,7 +289,7 @@ static void test_search(void)
 {
     char t[80];
     uint32_t seed = 99;
-    static const char alphabet[] = "\n-Aa b\t\x01\xe9x";
+    static const char alphabet[] = "\n-Aa b\t\x01\xe9x~\x7f:-Aax-";
     int found = 0, runs = 0;
     for (int round = 0; round < 400; round++) {
         for (size_t i = 0; i < sizeof(t); i++) {
@@ -303,6 +303,12 @@ static void test_search(void)
                 CHECK(dlv_find3_nocase(s, n, '\n', 'a', 'a') ==
                       slow_find3(s, n, '\n', 'a', 'a', 1));
                 CHECK(dlv_plain_run(s, n) == slow_plain_run(s, n));
+                size_t k = 0;
+                while (k < n && (unsigned char)s[k] >= 0x21 && (unsigned char)s[k] <= 0x7e &&
+                       s[k] != 'b') {
+                    k++;
+                }
+                CHECK(dlv_span_range(s, n, 0x21, 0x7e, 'b') == k);
                 found += dlv_find3_nocase(s, n, '\n', 'a', 'a') != NULL;
                 runs++;
             }
