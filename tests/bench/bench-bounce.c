@@ -5,7 +5,10 @@
  * <testdata>/bounce/tools/bench_sisimai4.pl. Each message is read from disk inside the timed
  * loop, as Sisimai does, into one reused buffer (openat on the directory, read, close: one
  * read per file). The time of the reads alone is measured too and printed beside it
- * (read_only_pass), so the share of I/O in a pass is visible.
+ * (read_only_pass), so the share of I/O in a pass is visible. Ours is the best of PASSES
+ * passes; Sisimai's script reports a rate that includes perl compiling Sisimai's modules in
+ * its first pass, so it runs twice (1 pass, SISIMAI_PASSES passes) and the difference gives
+ * its steady state: the goal is judged on that, like for like.
  * usage: bench-bounce [--no-peer] BOUNCE-DIR [PASSES]
  * --no-peer skips Sisimai (for valgrind --tool=callgrind: instruction counts of ours only).
  * SPDX-License-Identifier: BSD-2-Clause
@@ -52,6 +55,46 @@ static long read_file(int dfd, const char *name, unsigned char **buf, size_t *ca
 static int cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+#define SISIMAI_PASSES 4
+
+/* Run the peer's script over files[0..n) for `passes` passes; its seconds and rate. */
+static int run_sisimai(const char *script, char **files, size_t n, int passes, double *secs,
+                       double *rate)
+{
+    size_t cap = 64 + strlen(script);
+    for (size_t i = 0; i < n; i++) {
+        cap += strlen(files[i]) + 3;
+    }
+    char *cmd = malloc(cap);
+    if (!cmd) {
+        return -1;
+    }
+    size_t k = (size_t)snprintf(cmd, cap, "perl '%s' %d", script, passes);
+    for (size_t i = 0; i < n; i++) {
+        k += (size_t)snprintf(cmd + k, cap - k, " '%s'", files[i]);
+    }
+    FILE *pp = popen(cmd, "r");
+    free(cmd);
+    if (!pp) {
+        return -1;
+    }
+    char line[512];
+    *secs = 0;
+    while (fgets(line, sizeof(line), pp)) {
+        char *m = strstr(line, "seconds=");
+        if (m) {
+            *secs = atof(m + 8);
+        }
+        m = strstr(line, "msgs_per_sec=");
+        if (m && rate) {
+            *rate = atof(m + 13);
+        }
+        printf("sisimai:    %s", line);
+    }
+    pclose(pp);
+    return *secs > 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -154,43 +197,32 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    /* the peer: Debian's Sisimai 4.25.15 in perl, same files, 3 passes in one process */
+    /* the peer: Debian's Sisimai 4.25.15 in perl, same files, in one process */
     snprintf(path, sizeof(path), "%s/tools/bench_sisimai4.pl", dir);
     struct stat st;
     if (stat(path, &st) < 0 || system("perl -MSisimai -e 1 2>/dev/null") != 0) {
         printf("sisimai: not available (needs perl with libsisimai-perl and %s)\n", path);
         return 0;
     }
-    size_t cmdcap = 64 + strlen(path);
-    for (size_t i = 0; i < n; i++) {
-        cmdcap += strlen(files[i]) + 3;
+    /* once with one pass and once with SISIMAI_PASSES: the script's own figure includes
+     * perl compiling Sisimai's modules on first use, so the difference of the two runs is
+     * its steady state, which is what our best pass is compared with */
+    double t1 = 0, tn = 0, theirs = 0;
+    if (run_sisimai(path, files, n, 1, &t1, NULL) < 0 ||
+        run_sisimai(path, files, n, SISIMAI_PASSES, &tn, &theirs) < 0 || tn <= t1) {
+        printf("sisimai: the script gave no figures\n");
+        return 1;
     }
-    char *cmd = malloc(cmdcap);
-    size_t k = (size_t)snprintf(cmd, cmdcap, "perl '%s' 3", path);
-    for (size_t i = 0; i < n; i++) {
-        k += (size_t)snprintf(cmd + k, cmdcap - k, " '%s'", files[i]);
-    }
-    FILE *pp = popen(cmd, "r");
-    double theirs = 0;
-    char line[512];
-    while (pp && fgets(line, sizeof(line), pp)) {
-        char *m = strstr(line, "msgs_per_sec=");
-        if (m) {
-            theirs = atof(m + 13);
-        }
-        printf("sisimai:    %s", line);
-    }
-    if (pp) {
-        pclose(pp);
-    }
+    double steady = (double)n * (SISIMAI_PASSES - 1) / (tn - t1);
     struct rusage rc;
     getrusage(RUSAGE_CHILDREN, &rc);
     printf("sisimai peak_rss=%ld KiB\n", rc.ru_maxrss);
-    if (theirs > 0) {
-        printf("speed-up: %.1fx Sisimai (goal >= 50x); peak memory %s 10 MB\n", ours / theirs,
-               ru.ru_maxrss < 10 * 1024 ? "under" : "OVER");
-    }
-    free(cmd);
+    printf("sisimai steady state: %.0f msgs_per_sec (passes 2..%d)\n", steady, SISIMAI_PASSES);
+    printf("speed-up: %.1fx Sisimai's steady state, %.1fx the script's %d-pass figure; "
+           "goal >= 50x (like for like: best pass against steady state): %s; peak memory %s "
+           "10 MB\n",
+           ours / steady, ours / theirs, SISIMAI_PASSES, ours / steady >= 50 ? "met" : "not met",
+           ru.ru_maxrss < 10 * 1024 ? "under" : "OVER");
     for (size_t i = 0; i < n; i++) {
         free(files[i]);
     }
