@@ -83,11 +83,30 @@ static long ifind(const char *s, size_t n, const char *needle)
     if (m == 0 || m > n) {
         return m == 0 ? 0 : -1;
     }
+    const char *end = s + (n - m) + 1; /* candidates start before end */
+    if (m >= 3) {
+        /* candidates: the first three octets, either case, 16 positions at a time; bounded:
+         * p moves forward on every round */
+        for (const char *p = s; p < end;) {
+            p = dlv_find3_nocase3(p, (size_t)(end - p) + 2, needle[0], needle[1], needle[2]);
+            if (!p) {
+                break;
+            }
+            size_t j = 0;
+            while (j < m && lc((unsigned char)p[j]) == needle[j]) {
+                j++;
+            }
+            if (j == m) {
+                return (long)(p - s);
+            }
+            p++;
+        }
+        return -1;
+    }
     /* candidates: the first octet in either case (needle is lower case), by memchr, in
      * order; bounded: each round moves one of the two pointers forward */
     const unsigned char c0 = (unsigned char)needle[0];
     const unsigned char u0 = c0 >= 'a' && c0 <= 'z' ? (unsigned char)(c0 - 32) : c0;
-    const char *end = s + (n - m) + 1; /* candidates start before end */
     const char *pl = memchr(s, c0, (size_t)(end - s));
     const char *pu = u0 != c0 ? memchr(s, u0, (size_t)(end - s)) : NULL;
     while (pl || pu) {

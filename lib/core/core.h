@@ -57,9 +57,10 @@ static inline int dlv_base64_digit(int c)
 /* The first occurrence of the three octets a, b, c (in that order) in s[0..n), or NULL.
  * 16 positions at a time where the compiler has vector types. */
 const char *dlv_find3(const char *s, size_t n, char a, char b, char c);
-/* The same where b and c (lower case letters) match in either case; some other octets 0x20
- * apart match them too, so the caller confirms. */
+/* The same where b and c match in either case (and a few other octets 0x20 apart match them
+ * too, so the caller confirms); nocase3: a as well. */
 const char *dlv_find3_nocase(const char *s, size_t n, char a, char b, char c);
+const char *dlv_find3_nocase3(const char *s, size_t n, char a, char b, char c);
 
 /* The length of the longest prefix of s[0..n) in which every octet is above 0x20 or is a
  * single SP before such an octet: text that folding white space leaves as it is. It ends on

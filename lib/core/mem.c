@@ -216,11 +216,16 @@ static size_t first_set16(dlv_i8x16 m)
 }
 #endif
 
-/* dlv_find3 and dlv_find3_nocase: fold is 0x20 to let b and c match in either case */
+/* dlv_find3 and its case-blind forms: an octet matches when it equals the wanted one after
+ * both are ORed with the mask (0x20 makes letters match in either case; a few other octets
+ * then match too, so callers confirm) */
 static const char *find3(const char *s, size_t n, uint8_t ua, uint8_t ub, uint8_t uc,
-                         uint8_t fold)
+                         uint8_t fa, uint8_t fbc)
 {
     const uint8_t *u = (const uint8_t *)s;
+    ua |= fa;
+    ub |= fbc;
+    uc |= fbc;
     size_t i = 0;
 #if defined(__GNUC__) || defined(__clang__)
     /* lanes i..i+15 hold a candidate when u[i+j] == a, u[i+j+1] == b and u[i+j+2] == c */
@@ -229,15 +234,15 @@ static const char *find3(const char *s, size_t n, uint8_t ua, uint8_t ub, uint8_
         memcpy(&x, u + i, 16);
         memcpy(&y, u + i + 1, 16);
         memcpy(&z, u + i + 2, 16);
-        size_t j = first_set16((dlv_i8x16)(x == ua) & (dlv_i8x16)((y | fold) == ub) &
-                               (dlv_i8x16)((z | fold) == uc));
+        size_t j = first_set16((dlv_i8x16)((x | fa) == ua) & (dlv_i8x16)((y | fbc) == ub) &
+                               (dlv_i8x16)((z | fbc) == uc));
         if (j < 16) {
             return s + i + j;
         }
     }
 #endif
     for (; i + 3 <= n; i++) {
-        if (u[i] == ua && (u[i + 1] | fold) == ub && (u[i + 2] | fold) == uc) {
+        if ((u[i] | fa) == ua && (u[i + 1] | fbc) == ub && (u[i + 2] | fbc) == uc) {
             return s + i;
         }
     }
@@ -246,12 +251,17 @@ static const char *find3(const char *s, size_t n, uint8_t ua, uint8_t ub, uint8_
 
 const char *dlv_find3(const char *s, size_t n, char a, char b, char c)
 {
-    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0);
+    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0, 0);
 }
 
 const char *dlv_find3_nocase(const char *s, size_t n, char a, char b, char c)
 {
-    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0x20);
+    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0, 0x20);
+}
+
+const char *dlv_find3_nocase3(const char *s, size_t n, char a, char b, char c)
+{
+    return find3(s, n, (uint8_t)a, (uint8_t)b, (uint8_t)c, 0x20, 0x20);
 }
 
 size_t dlv_plain_run(const char *s, size_t n)

@@ -266,9 +266,11 @@ static void test_domains(void)
 static const char *slow_find3(const char *s, size_t n, char a, char b, char c, int nocase)
 {
     for (size_t i = 0; i + 3 <= n; i++) {
+        char x = nocase > 1 ? (char)(s[i] | 0x20) : s[i];
         char y = nocase ? (char)(s[i + 1] | 0x20) : s[i + 1];
         char z = nocase ? (char)(s[i + 2] | 0x20) : s[i + 2];
-        if (s[i] == a && y == b && z == c) {
+        if (x == (nocase > 1 ? (char)(a | 0x20) : a) && y == (nocase ? (char)(b | 0x20) : b) &&
+            z == (nocase ? (char)(c | 0x20) : c)) {
             return s + i;
         }
     }
@@ -302,6 +304,7 @@ static void test_search(void)
                 CHECK(dlv_find3(s, n, '\n', '-', '-') == slow_find3(s, n, '\n', '-', '-', 0));
                 CHECK(dlv_find3_nocase(s, n, '\n', 'a', 'a') ==
                       slow_find3(s, n, '\n', 'a', 'a', 1));
+                CHECK(dlv_find3_nocase3(s, n, 'a', '-', 'a') == slow_find3(s, n, 'a', '-', 'a', 2));
                 CHECK(dlv_plain_run(s, n) == slow_plain_run(s, n));
                 size_t k = 0;
                 while (k < n && (unsigned char)s[k] >= 0x21 && (unsigned char)s[k] <= 0x7e &&
