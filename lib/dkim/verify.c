@@ -27,17 +27,24 @@ typedef struct vsig {
     char *d, *s, *a, *i, *b64;
     int alg, hrel, brel;
     int64_t l, t, x;
-    uint8_t b[1024];
     size_t blen;
-    uint8_t bh[64];
     size_t bhlen;
-    uint8_t hd[64];          /* header hash */
     unsigned hdlen;
     EVP_MD_CTX *md;          /* body hash */
-    dlv_dkim_body canon;
-    char qname[DLV_DNS_NAME_BUF];
     unsigned key_bits;
+    /* from here on, buffers that are written before they are read: not cleared per message */
+    uint8_t b[1024];
+    uint8_t bh[64];
+    uint8_t hd[64];          /* header hash */
+    char qname[DLV_DNS_NAME_BUF];
+    dlv_dkim_body canon;
 } vsig;
+
+/* a signature's state for a new message: the fields before the buffers, zeroed */
+static void vsig_clear(vsig *s)
+{
+    memset(s, 0, offsetof(vsig, b));
+}
 
 #define KEY_CACHE 16 /* parsed key records kept per verifier (records are public data) */
 
@@ -61,8 +68,8 @@ struct deliver_dkim_verify {
     int64_t fixed_time;
     int allow_weak;
     unsigned max_sigs;
-    vsig *sigs;
-    size_t nsigs;
+    vsig *sigs;              /* kept from message to message: about 5 KB each */
+    size_t nsigs, sigs_cap;
     /* OpenSSL objects kept for the handle's life: fetching a digest and allocating contexts
      * for every message costs more than hashing the header */
     EVP_MD *sha256, *sha1;
@@ -102,20 +109,13 @@ deliver_status deliver_dkim_verify_new(deliver_dkim_verify **out, deliver_ctx *c
     return DELIVER_OK;
 }
 
-static void free_sigs(deliver_dkim_verify *v)
-{
-    /* the body hash contexts belong to the handle (bctx) */
-    dlv_free(v->ctx, v->sigs);
-    v->sigs = NULL;
-    v->nsigs = 0;
-}
 
 deliver_status deliver_dkim_verify_reset(deliver_dkim_verify *v)
 {
     if (!v) {
         return DELIVER_E_INVALID;
     }
-    free_sigs(v);
+    v->nsigs = 0; /* the array stays for the next message */
     dlv_findings_clear(&v->findings);
     dlv_arena_reset(&v->arena);
     dlv_qset_clear(&v->qs);
@@ -145,6 +145,7 @@ void deliver_dkim_verify_free(deliver_dkim_verify *v)
     for (size_t i = 0; i < DLV_DKIM_MAX_SIGS; i++) {
         EVP_MD_CTX_free(v->bctx[i]);
     }
+    dlv_free(ctx, v->sigs);
     EVP_MD_CTX_free(v->hctx);
     EVP_MD_CTX_free(v->edctx);
     EVP_MD_free(v->sha256);
@@ -402,12 +403,13 @@ static int parse_sig(deliver_dkim_verify *v, size_t idx, vsig *s)
             return perm(s, "i-not-within-d");
         }
     } else {
-        size_t n = strlen(s->d) + 2;
-        s->i = dlv_arena_alloc(&v->arena, n);
+        size_t n = strlen(s->d);
+        s->i = dlv_arena_alloc(&v->arena, n + 2); /* zeroed: the NUL is there */
         if (!s->i) {
             return -1;
         }
-        snprintf(s->i, n, "@%s", s->d);
+        s->i[0] = '@';
+        memcpy(s->i + 1, s->d, n);
     }
     /* h= */
     const char *names[DLV_DKIM_MAX_H];
@@ -538,7 +540,21 @@ static int parse_sig(deliver_dkim_verify *v, size_t idx, vsig *s)
         return -1;
     }
     dlv_dkim_body_init(&s->canon, s->brel, s->l, body_sink, s->md);
-    snprintf(s->qname, sizeof(s->qname), "%s._domainkey.%s", s->s, s->d);
+    {
+        /* "<s>._domainkey.<d>", cut to the buffer as snprintf would */
+        static const char mid[] = "._domainkey.";
+        size_t o = 0;
+        const char *parts[3] = {s->s, mid, s->d};
+        for (size_t k = 0; k < 3; k++) {
+            size_t pl = strlen(parts[k]);
+            if (pl > sizeof(s->qname) - 1 - o) {
+                pl = sizeof(s->qname) - 1 - o;
+            }
+            memcpy(s->qname + o, parts[k], pl);
+            o += pl;
+        }
+        s->qname[o] = '\0';
+    }
     s->ok = 1;
     return 0;
 }
@@ -560,17 +576,23 @@ deliver_status deliver_dkim_verify_end_headers(deliver_dkim_verify *v)
             n++;
         }
     }
-    if (n > 0) {
-        v->sigs = dlv_calloc(v->ctx, n, sizeof(*v->sigs));
-        if (!v->sigs) {
+    /* the array of the last message is reused: a calloc here cleared kilobytes of buffers
+     * per message that are written before they are read */
+    if (n > v->sigs_cap) {
+        vsig *ns = dlv_calloc(v->ctx, n, sizeof(*v->sigs));
+        if (!ns) {
             return dlv_err(&v->err, DELIVER_E_NOMEM, "out of memory");
         }
+        dlv_free(v->ctx, v->sigs);
+        v->sigs = ns;
+        v->sigs_cap = n;
     }
     for (size_t i = 0; i < v->hdrs.n && v->nsigs < n; i++) {
         if (!dlv_dkim_field_is(&v->hdrs.f[i], "DKIM-Signature", 14)) {
             continue;
         }
         vsig *s = &v->sigs[v->nsigs];
+        vsig_clear(s);
         s->field = i;
         size_t idx = v->nsigs++;
         if (idx >= v->max_sigs) {
@@ -852,18 +874,26 @@ static deliver_status finish(deliver_dkim_verify *v)
         if (i) {
             dlv_buf_puts(&v->ar, ";\r\n\t");
         }
-        dlv_buf_printf(&v->ar, "dkim=%s", deliver_dkim_result_name(s->result));
+        /* pieces appended as they are: formatting through vfprintf cost more than the rest
+         * of this function, on every message */
+        dlv_buf_puts(&v->ar, "dkim=");
+        dlv_buf_puts(&v->ar, deliver_dkim_result_name(s->result));
         if (s->reason && s->reason[0]) {
-            dlv_buf_printf(&v->ar, " reason=\"%s\"", s->reason);
+            dlv_buf_puts(&v->ar, " reason=\"");
+            dlv_buf_puts(&v->ar, s->reason);
+            dlv_buf_putc(&v->ar, '"');
         }
         if (s->d[0]) {
-            dlv_buf_printf(&v->ar, " header.d=%s", s->d);
+            dlv_buf_puts(&v->ar, " header.d=");
+            dlv_buf_puts(&v->ar, s->d);
         }
         if (s->s[0]) {
-            dlv_buf_printf(&v->ar, " header.s=%s", s->s);
+            dlv_buf_puts(&v->ar, " header.s=");
+            dlv_buf_puts(&v->ar, s->s);
         }
         if (s->b64[0]) {
-            dlv_buf_printf(&v->ar, " header.b=%.8s", s->b64);
+            dlv_buf_puts(&v->ar, " header.b=");
+            dlv_buf_append(&v->ar, s->b64, strnlen(s->b64, 8));
         }
     }
     if (v->ar.failed) {
