@@ -97,6 +97,29 @@ static void test_tags_b64(void)
     CHECK(memcmp(out, "hello", 5) == 0);
     CHECK_INT(dlv_dkim_b64_decode("aGVsbG8!", 8, out), -1);
     CHECK_INT(dlv_dkim_b64_decode("aG=Vs", 5, out), -1);
+    /* values longer than 16 octets: what stops the 16-at-a-time scan is looked at */
+    s = "b=0123456789abcdefghij\r\n klmnopqrstuvwxyz0123456789;c=0123456789abcdefghij";
+    CHECK_INT(dlv_dkim_tags(s, strlen(s), t, &n, &off, &fws), DLV_TAGS_OK);
+    CHECK_INT(n, 2);
+    CHECK(fws);
+    CHECK(dlv_dkim_tag_is(dlv_dkim_tag_find(t, n, "b"),
+                          "0123456789abcdefghij\r\n klmnopqrstuvwxyz0123456789"));
+    CHECK(dlv_dkim_tag_is(dlv_dkim_tag_find(t, n, "c"), "0123456789abcdefghij"));
+    s = "b=0123456789abcdefghij\x7f";
+    CHECK_INT(dlv_dkim_tags(s, strlen(s), t, &n, &off, &fws), DLV_TAGS_SYNTAX);
+    CHECK_INT(off, 22);
+    s = "b=0123456789abcdefghijklmnopqrstuvwxyz\x01xyz";
+    CHECK_INT(dlv_dkim_tags(s, strlen(s), t, &n, &off, &fws), DLV_TAGS_SYNTAX);
+    CHECK_INT(off, 38);
+    /* groups of four at once, broken by FWS and padding */
+    uint8_t big[64];
+    s = "aGVsbG8gd29y\r\n\tbGQgaGVs bG8=";
+    CHECK_INT(dlv_dkim_b64_decode(s, strlen(s), big), 17);
+    CHECK(memcmp(big, "hello world hello", 17) == 0);
+    CHECK_INT(dlv_dkim_b64_decode("aGVsbG8gd29ybGQ=aGVs", 20, big), -1);
+    CHECK_INT(dlv_dkim_b64_decode("aGVsbG8gd29ybGQ===", 18, big), -1);
+    CHECK_INT(dlv_dkim_b64_decode("aGVsbG8gd29ybGQgaA", 18, big), 13);
+    CHECK_INT(dlv_dkim_b64_decode("aGVsbG8gd29ybGQga", 17, big), -1);
 }
 
 /* a fresh key: private PEM into pem, the public p= value (base64) into pub */
