@@ -24,7 +24,7 @@ typedef struct vsig {
     deliver_dkim_result result;
     const char *reason;      /* static */
     int ok;                  /* parsed, waiting for body and key */
-    char *d, *s, *a, *i, *b64;
+    char *d, *s, *a, *i, *b64; /* b64: the first 8 characters of b=, without FWS */
     int alg, hrel, brel;
     int64_t l, t, x;
     size_t blen;
@@ -274,19 +274,22 @@ static int parse_sig(deliver_dkim_verify *v, size_t idx, vsig *s)
     if (dlv_dkim_tags(val, vlen, tags, &count, &eo, NULL) != DLV_TAGS_OK) {
         return perm(s, "signature-syntax");
     }
-    const dlv_dkim_tag *tv = dlv_dkim_tag_find(tags, count, "v");
-    const dlv_dkim_tag *ta = dlv_dkim_tag_find(tags, count, "a");
-    const dlv_dkim_tag *tb = dlv_dkim_tag_find(tags, count, "b");
-    const dlv_dkim_tag *tbh = dlv_dkim_tag_find(tags, count, "bh");
-    const dlv_dkim_tag *td = dlv_dkim_tag_find(tags, count, "d");
-    const dlv_dkim_tag *th = dlv_dkim_tag_find(tags, count, "h");
-    const dlv_dkim_tag *ts = dlv_dkim_tag_find(tags, count, "s");
-    const dlv_dkim_tag *tc = dlv_dkim_tag_find(tags, count, "c");
-    const dlv_dkim_tag *ti = dlv_dkim_tag_find(tags, count, "i");
-    const dlv_dkim_tag *tl = dlv_dkim_tag_find(tags, count, "l");
-    const dlv_dkim_tag *tq = dlv_dkim_tag_find(tags, count, "q");
-    const dlv_dkim_tag *tt = dlv_dkim_tag_find(tags, count, "t");
-    const dlv_dkim_tag *tx = dlv_dkim_tag_find(tags, count, "x");
+    /* one pass over the tags rather than a search per name (names are unique: duplicates are
+     * a syntax error above) */
+    static const char names1[] = "vabdhscilqtx"; /* the one-letter tags looked at */
+    const dlv_dkim_tag *by[sizeof(names1) - 1] = {NULL}, *tbh = NULL;
+    for (size_t j = 0; j < count; j++) {
+        const dlv_dkim_tag *t = &tags[j];
+        const char *at = t->name_len == 1 ? memchr(names1, t->name[0], sizeof(names1) - 1) : NULL;
+        if (at) {
+            by[at - names1] = t;
+        } else if (t->name_len == 2 && t->name[0] == 'b' && t->name[1] == 'h') {
+            tbh = t;
+        }
+    }
+    const dlv_dkim_tag *tv = by[0], *ta = by[1], *tb = by[2], *td = by[3], *th = by[4],
+                       *ts = by[5], *tc = by[6], *ti = by[7], *tl = by[8], *tq = by[9],
+                       *tt = by[10], *tx = by[11];
     if (!(s->d = tag_dup(v, td)) || !(s->s = tag_dup(v, ts)) || !(s->a = tag_dup(v, ta))) {
         return -1;
     }
@@ -317,12 +320,15 @@ static int parse_sig(deliver_dkim_verify *v, size_t idx, vsig *s)
     s->blen = (size_t)bl;
     s->bhlen = (size_t)bhl;
     {
-        char *b64 = dlv_arena_alloc(&v->arena, tb->val_len + 1);
+        /* only the start of b= is shown (header.b= in Authentication-Results takes 8
+         * characters): copying all of it without FWS cost as much as decoding it */
+        enum { B64_SHOWN = 8 };
+        char *b64 = dlv_arena_alloc(&v->arena, B64_SHOWN + 1);
         if (!b64) {
             return -1;
         }
         size_t k = 0;
-        for (size_t j = 0; j < tb->val_len; j++) {
+        for (size_t j = 0; j < tb->val_len && k < B64_SHOWN; j++) {
             char c = tb->val[j];
             if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
                 b64[k++] = c;
