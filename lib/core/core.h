@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <deliver/common.h>
 #include <deliver/finding.h>
@@ -53,6 +54,42 @@ static inline int dlv_base64_digit(int c)
 {
     return c >= 0 && c < 256 ? (int)dlv_base64_value[c] - 1 : -1;
 }
+
+/* ---- 16 octets at a time ----
+ * The compiler's portable vector types (SSE2 on x86-64, NEON on arm64, generic code
+ * elsewhere); DLV_VEC16 is defined where they exist, and every user keeps a plain loop for
+ * the other compilers and for the last octets. */
+#if defined(__GNUC__) || defined(__clang__)
+#define DLV_VEC16 1
+typedef uint8_t dlv_u8x16 __attribute__((vector_size(16)));
+typedef int8_t dlv_i8x16 __attribute__((vector_size(16)));
+
+static inline dlv_u8x16 dlv_load16(const void *p)
+{
+    dlv_u8x16 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* The first lane of m that is set, 16 when none is: a bit scan, no branch per lane. */
+static inline size_t dlv_first_set16(dlv_i8x16 m)
+{
+    uint64_t w[2];
+    memcpy(w, &m, sizeof(w));
+    if ((w[0] | w[1]) == 0) {
+        return 16;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return w[0] ? (size_t)__builtin_ctzll(w[0]) / 8 : 8 + (size_t)__builtin_ctzll(w[1]) / 8;
+#else
+    size_t j = 0;
+    while (!m[j]) {
+        j++;
+    }
+    return j;
+#endif
+}
+#endif
 
 /* The first occurrence of the three octets a, b, c (in that order) in s[0..n), or NULL.
  * 16 positions at a time where the compiler has vector types. */

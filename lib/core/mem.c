@@ -192,30 +192,6 @@ const uint8_t dlv_base64_value[256] = {
 
 /* ---- searching ---- */
 
-#if defined(__GNUC__) || defined(__clang__)
-typedef uint8_t dlv_u8x16 __attribute__((vector_size(16)));
-typedef int8_t dlv_i8x16 __attribute__((vector_size(16)));
-
-/* The first lane of m that is set, 16 when none is: no branch per lane */
-static size_t first_set16(dlv_i8x16 m)
-{
-    uint64_t w[2];
-    memcpy(w, &m, sizeof(w));
-    if ((w[0] | w[1]) == 0) {
-        return 16;
-    }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return w[0] ? (size_t)__builtin_ctzll(w[0]) / 8 : 8 + (size_t)__builtin_ctzll(w[1]) / 8;
-#else
-    size_t j = 0;
-    while (!m[j]) {
-        j++;
-    }
-    return j;
-#endif
-}
-#endif
-
 /* dlv_find3 and its case-blind forms: an octet matches when it equals the wanted one after
  * both are ORed with the mask (0x20 makes letters match in either case; a few other octets
  * then match too, so callers confirm) */
@@ -227,14 +203,14 @@ static const char *find3(const char *s, size_t n, uint8_t ua, uint8_t ub, uint8_
     ub |= fbc;
     uc |= fbc;
     size_t i = 0;
-#if defined(__GNUC__) || defined(__clang__)
+#ifdef DLV_VEC16
     /* lanes i..i+15 hold a candidate when u[i+j] == a, u[i+j+1] == b and u[i+j+2] == c */
     for (; i + 18 <= n; i += 16) {
         dlv_u8x16 x, y, z;
         memcpy(&x, u + i, 16);
         memcpy(&y, u + i + 1, 16);
         memcpy(&z, u + i + 2, 16);
-        size_t j = first_set16((dlv_i8x16)((x | fa) == ua) & (dlv_i8x16)((y | fbc) == ub) &
+        size_t j = dlv_first_set16((dlv_i8x16)((x | fa) == ua) & (dlv_i8x16)((y | fbc) == ub) &
                                (dlv_i8x16)((z | fbc) == uc));
         if (j < 16) {
             return s + i + j;
@@ -268,14 +244,14 @@ size_t dlv_plain_run(const char *s, size_t n)
 {
     const uint8_t *u = (const uint8_t *)s;
     size_t i = 0;
-#if defined(__GNUC__) || defined(__clang__)
+#ifdef DLV_VEC16
     /* lane j of a block is plain when u[i+j] > 0x20, or u[i+j] is SP and u[i+j+1] > 0x20 */
     for (; i + 17 <= n; i += 16) {
         dlv_u8x16 x, y;
         memcpy(&x, u + i, 16);
         memcpy(&y, u + i + 1, 16);
         dlv_i8x16 ok = (dlv_i8x16)(x > 0x20) | ((dlv_i8x16)(x == ' ') & (dlv_i8x16)(y > 0x20));
-        size_t j = first_set16(~ok);
+        size_t j = dlv_first_set16(~ok);
         if (j < 16) {
             return i + j;
         }
@@ -292,11 +268,12 @@ size_t dlv_span_range(const char *s, size_t n, uint8_t lo, uint8_t hi, char exce
     const uint8_t *u = (const uint8_t *)s;
     const uint8_t ex = (uint8_t)except;
     size_t i = 0;
-#if defined(__GNUC__) || defined(__clang__)
+#ifdef DLV_VEC16
     for (; i + 16 <= n; i += 16) {
         dlv_u8x16 x;
         memcpy(&x, u + i, 16);
-        size_t j = first_set16((dlv_i8x16)(x < lo) | (dlv_i8x16)(x > hi) | (dlv_i8x16)(x == ex));
+        size_t j =
+            dlv_first_set16((dlv_i8x16)(x < lo) | (dlv_i8x16)(x > hi) | (dlv_i8x16)(x == ex));
         if (j < 16) {
             return i + j;
         }

@@ -28,39 +28,6 @@ static int is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-/* 16 octets at a time with the compiler's portable vector types (SSE2 on x86-64, NEON on
- * arm64, plain code elsewhere) */
-#define DLV_VEC 1
-typedef uint8_t dlv_v16 __attribute__((vector_size(16)));
-typedef int8_t dlv_m16 __attribute__((vector_size(16)));
-
-static dlv_v16 load16(const uint8_t *p)
-{
-    dlv_v16 v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-/* the index of the first lane of m that is set, 16 when none is */
-static size_t first16(dlv_m16 m)
-{
-    uint64_t w[2];
-    memcpy(w, &m, sizeof(w));
-    if ((w[0] | w[1]) == 0) {
-        return 16;
-    }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return w[0] ? (size_t)__builtin_ctzll(w[0]) / 8 : 8 + (size_t)__builtin_ctzll(w[1]) / 8;
-#else
-    size_t j = 0;
-    while (!m[j]) {
-        j++;
-    }
-    return j;
-#endif
-}
-#endif
 
 /* ---- tag lists ---- */
 
@@ -110,13 +77,13 @@ int dlv_dkim_tags(const char *s, size_t n, dlv_dkim_tag *tags, size_t *count, si
         }
         size_t vstart = i;
         while (i < n) {
-#ifdef DLV_VEC
+#ifdef DLV_VEC16
             /* values are long (b=, bh=, h=): 16 octets at a time while all are plain, that
              * is visible ASCII other than ';'; the octet after a stop is looked at below */
             while (i + 16 <= n) {
-                dlv_v16 x = load16((const uint8_t *)s + i);
-                dlv_m16 plain = (dlv_m16)(x > 0x20) & (dlv_m16)(x < 0x7f) & (dlv_m16)(x != ';');
-                size_t j = first16(~plain);
+                dlv_u8x16 x = dlv_load16((const uint8_t *)s + i);
+                dlv_i8x16 plain = (dlv_i8x16)(x > 0x20) & (dlv_i8x16)(x < 0x7f) & (dlv_i8x16)(x != ';');
+                size_t j = dlv_first_set16(~plain);
                 if (j < 16) {
                     i += j;
                     break;
@@ -410,14 +377,14 @@ static int canon_relaxed(dlv_buf *b, const char *name, size_t name_len, const ch
         any = 1;
         *o++ = (char)c;
         i++;
-#ifdef DLV_VEC
+#ifdef DLV_VEC16
         /* then, while the text needs no change (octets above 0x20 and single SPs between
          * them), 16 at a time; a stop leaves the rest to the octet-by-octet steps */
         while (i + 17 <= value_len) {
-            dlv_v16 x = load16(v + i), x1 = load16(v + i + 1);
-            dlv_m16 ok = (dlv_m16)(x > 0x20) | ((dlv_m16)(x == ' ') & (dlv_m16)(x1 > 0x20));
+            dlv_u8x16 x = dlv_load16(v + i), x1 = dlv_load16(v + i + 1);
+            dlv_i8x16 ok = (dlv_i8x16)(x > 0x20) | ((dlv_i8x16)(x == ' ') & (dlv_i8x16)(x1 > 0x20));
             memcpy(o, &x, sizeof(x));
-            size_t j = first16(~ok);
+            size_t j = dlv_first_set16(~ok);
             if (j < 16) {
                 o += j;
                 i += j;
@@ -599,15 +566,15 @@ static size_t relaxed_run(const uint8_t *p, size_t n)
         return 0;
     }
     k = 1;
-#ifdef DLV_VEC
+#ifdef DLV_VEC16
     while (k + 18 <= n) {
-        dlv_v16 x = load16(p + k), xm = load16(p + k - 1);
-        dlv_v16 x1 = load16(p + k + 1), x2 = load16(p + k + 2);
-        dlv_m16 hi1 = (dlv_m16)(x1 > 0x20);
-        dlv_m16 ok = (dlv_m16)(x > 0x20) | ((dlv_m16)(x == ' ') & hi1) |
-                     ((dlv_m16)(x == '\r') & (dlv_m16)(x1 == '\n') & (dlv_m16)(x2 > 0x20)) |
-                     ((dlv_m16)(x == '\n') & (dlv_m16)(xm == '\r') & hi1);
-        size_t j = first16(~ok);
+        dlv_u8x16 x = dlv_load16(p + k), xm = dlv_load16(p + k - 1);
+        dlv_u8x16 x1 = dlv_load16(p + k + 1), x2 = dlv_load16(p + k + 2);
+        dlv_i8x16 hi1 = (dlv_i8x16)(x1 > 0x20);
+        dlv_i8x16 ok = (dlv_i8x16)(x > 0x20) | ((dlv_i8x16)(x == ' ') & hi1) |
+                     ((dlv_i8x16)(x == '\r') & (dlv_i8x16)(x1 == '\n') & (dlv_i8x16)(x2 > 0x20)) |
+                     ((dlv_i8x16)(x == '\n') & (dlv_i8x16)(xm == '\r') & hi1);
+        size_t j = dlv_first_set16(~ok);
         if (j < 16) {
             return k + j;
         }

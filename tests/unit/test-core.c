@@ -304,7 +304,8 @@ static void test_search(void)
                 CHECK(dlv_find3(s, n, '\n', '-', '-') == slow_find3(s, n, '\n', '-', '-', 0));
                 CHECK(dlv_find3_nocase(s, n, '\n', 'a', 'a') ==
                       slow_find3(s, n, '\n', 'a', 'a', 1));
-                CHECK(dlv_find3_nocase3(s, n, 'a', '-', 'a') == slow_find3(s, n, 'a', '-', 'a', 2));
+                CHECK(dlv_find3_nocase3(s, n, 'a', '-', 'a') ==
+                      slow_find3(s, n, 'a', '-', 'a', 2));
                 CHECK(dlv_plain_run(s, n) == slow_plain_run(s, n));
                 size_t k = 0;
                 while (k < n && (unsigned char)s[k] >= 0x21 && (unsigned char)s[k] <= 0x7e &&
