@@ -97,7 +97,6 @@ typedef struct dlv_ac {
     uint16_t *next;        /* nstates rows of transitions (full DFA): the target state.
                               16 bits halve the table, which is walked at random */
     uint32_t thresh;       /* states from here on end a needle */
-    size_t maxlen;         /* the longest needle, in octets */
     int32_t *out;          /* per state: first needle index ending here, -1 none */
     int32_t *out_next;     /* per needle: next needle in the output chain (via failure), -1 */
     int32_t *dict;         /* per state: nearest state on the failure chain with output, -1 */

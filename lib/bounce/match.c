@@ -27,8 +27,6 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     size_t total = 1, spaces = 0;
     ac->nclass = 1;
     for (size_t i = 0; i < count; i++) {
-        size_t len = strlen(nd[i].text);
-        ac->maxlen = len > ac->maxlen ? len : ac->maxlen;
         for (const unsigned char *p = (const unsigned char *)nd[i].text; *p; p++) {
             if (!ac->cls[*p]) {
                 ac->cls[*p] = (uint8_t)ac->nclass++;
@@ -255,14 +253,16 @@ static int report(const dlv_ac *ac, uint32_t st, size_t end,
     return stop;
 }
 
-/* The sequential scan of u[i..n) from state off; 1 when hit asked to stop. */
-static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n, size_t off,
-                     int (*hit)(size_t needle, size_t end, void *ud), void *ud)
+/* The sequential scan of u[i..n) from state *off (left at the state after u[n-1]); 1 when
+ * hit asked to stop. */
+static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n, size_t *offp,
+                    int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     const uint16_t *next = ac->next;
     const uint8_t *cls = ac->cls;
     const size_t thresh = ac->thresh;
     const unsigned shift = ac->shift;
+    size_t off = *offp;
     /* white space runs match one space: the table stays put on the second and later
      * octets of a run (dlv_ac_build). Four octets a round, then the rest one by one. */
 #define STEP(j)                                                                  \
@@ -282,38 +282,30 @@ static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n
         STEP(i);
     }
 #undef STEP
+    *offp = off;
     return 0;
 }
 
-/* run_from, but hits ending at or before `from` are not reported (they belong to the
- * stream before) */
-static int run_from_after(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n,
-                          size_t off, size_t from,
-                          int (*hit)(size_t needle, size_t end, void *ud), void *ud)
-{
-    for (; i < from && i < n; i++) {
-        off = ac->next[(off << ac->shift) + ac->cls[u[i]]];
-    }
-    return run_from(ac, u, i, n, off, hit, ud);
-}
-
 /*
- * Long texts run as several interleaved streams. The table walk is a chain of dependent
- * loads, so one stream waits on memory at every octet; k independent chains overlap their
- * waits. The text is cut into k equal segments; the stream of segment j starts earlier, at
- * the root, far enough back that its state on reaching the segment is the one a single
- * stream would have there: the state is the longest end of the (white-space-folded) text
- * that begins a needle, so a run-up holding maxlen + 1 folded characters, or starting right
- * after an octet of class 0 (which no needle holds), gets there. Hits a stream finds in its
- * run-up belong to the stream before it and are dropped.
+ * Texts of some length run as several interleaved streams. The table walk is a chain of
+ * dependent loads, so one stream waits on memory at every octet; k independent chains
+ * overlap their waits. The text is cut into k segments; the stream of segment j > 0 starts
+ * AC_RUNUP octets early, at the root, and usually reaches its segment in the state one
+ * stream would have there (the state is the longest end of the text that begins a needle,
+ * and that is short at most places). Whether it did is known when the segment before is
+ * done: if the states differ, the true walk is replayed from the cut beside the stream's
+ * own until the two meet (a DFA's walks agree from then on: within the longest needle, or
+ * at once after an octet no needle holds), its hits replacing the stream's up to there.
+ * A stream's hits can only be missing before that point, never false: its state is always
+ * an end of the true one.
  * Hits keep their order: every stream holds its hits (AC_PENDING at most), so the walk calls
  * nothing; stream 0's are reported after each round that found one. When the shortest
- * stream is done or a hold is full, the walk goes on stream by stream: each one's held hits,
- * then the rest of its segment.
+ * stream is done or a hold is full, the walk goes on stream by stream: each one's check,
+ * held hits, then the rest of its segment.
  */
-#define AC_SEG_MIN 160 /* octets per stream at least */
-#define AC_PENDING 64  /* hits held back per stream */
-#define AC_SLACK 24    /* run-up octets beyond the longest needle, for white space runs */
+#define AC_RUNUP 16   /* octets a stream walks before its segment */
+#define AC_SEG_MIN 64 /* octets per stream at least */
+#define AC_PENDING 64 /* hits held back per stream */
 #define AC_STREAMS 4
 
 typedef struct ac_held {
@@ -322,26 +314,28 @@ typedef struct ac_held {
 
 typedef struct ac_streams {
     size_t pos[AC_STREAMS];  /* next octet */
-    size_t from[AC_STREAMS]; /* hits ending at or before this belong to the stream before */
+    size_t from[AC_STREAMS]; /* the cut: hits ending at or before it belong to the stream before */
     size_t end[AC_STREAMS];  /* end of the segment */
     size_t off[AC_STREAMS];  /* state */
+    size_t at_cut[AC_STREAMS]; /* the stream's state at its cut */
     size_t nheld[AC_STREAMS];
     ac_held held[AC_STREAMS][AC_PENDING];
 } ac_streams;
 
 /* Lock-step walk of k streams (k a constant at each call, so the loop unrolls and the states
- * stay in registers; more than four streams run out of registers). Stops after
- * the round in which stream 0 had a hit or a hold filled up, or when the shortest stream is
- * done. Returns 1 when a hold is full, else 0. */
+ * stay in registers; more than four streams run out of registers), at most `rounds` rounds.
+ * Stops after the round in which stream 0 had a hit or a hold filled up, or when the
+ * shortest stream is done. Returns 1 when a hold is full, else 0. */
 static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
                                                           const unsigned char *u,
-                                                          ac_streams *w, const int k)
+                                                          ac_streams *w, const int k,
+                                                          size_t rounds)
 {
     const uint16_t *next = ac->next;
     const uint8_t *cls = ac->cls;
     const size_t thresh = ac->thresh;
     const unsigned shift = ac->shift;
-    size_t len = SIZE_MAX;
+    size_t len = rounds;
     for (int j = 0; j < k; j++) {
         len = w->end[j] - w->pos[j] < len ? w->end[j] - w->pos[j] : len;
     }
@@ -379,68 +373,89 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
     return full;
 }
 
-/* Where a stream must start to be in step at octet c: back over maxlen + 1 folded
- * characters, or to just after an octet of class 0, or to the start of the text. */
-static size_t run_up(const dlv_ac *ac, const unsigned char *u, size_t c)
+/* Lock-step walk up to `rounds` rounds, reporting stream 0's hits as they come; 1 when hit
+ * asked to stop, and *full when a hold filled up. */
+static int walk(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int k, size_t rounds,
+                int *full, int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
-    const uint8_t sp = ac->cls[' '];
-    size_t need = ac->maxlen + 1, b = c;
-    while (b > 0 && need > 0) {
-        uint8_t k = ac->cls[u[b - 1]];
-        if (k == 0) {
-            break;
+    *full = 0;
+    for (;;) {
+        size_t before = w->pos[0];
+        *full = k == 4 ? lockstep(ac, u, w, 4, rounds) : lockstep(ac, u, w, 2, rounds);
+        rounds -= w->pos[0] - before;
+        /* stream 0's hits come before everything not yet reported */
+        for (size_t h = 0; h < w->nheld[0]; h++) {
+            if (report(ac, w->held[0][h].off, w->held[0][h].end, hit, ud)) {
+                return 1;
+            }
         }
-        if (k != sp || b == c || ac->cls[u[b]] != sp) {
-            need--; /* a white space run counts once */
+        w->nheld[0] = 0;
+        int done = *full || rounds == 0;
+        for (int j = 0; j < k; j++) {
+            done |= w->pos[j] == w->end[j];
         }
-        b--;
+        if (done) {
+            return 0;
+        }
     }
-    return b;
 }
 
-/* Where a stream must start to be in step at octet c, r >= maxlen + 1 octets back when
- * that is enough, which is the common case: starting earlier than needed is still in step
- * (a longer run-up ends in the same state), and r octets hold maxlen + 1 folded characters
- * unless more than r - maxlen - 1 of them are white space after white space, which a
- * branch-free count finds (the compiler vectorizes it); otherwise run_up decides. */
-static size_t start_for(const dlv_ac *ac, const unsigned char *u, size_t c, size_t r)
+/* Stream j's part, once everything before its cut is reported and `truth` is the true state
+ * at the cut: its held hits and the rest of its segment, or, when it reached the cut in
+ * another state, the true walk from the cut until the two meet. *truth becomes the state at
+ * the segment's end. 1 when hit asked to stop. */
+static int finish(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int j, size_t *truth,
+                  int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
-    if (c <= r) {
-        return 0;
+    size_t h = 0;
+    if (j > 0 && w->at_cut[j] != *truth) {
+        size_t a = *truth, b = w->at_cut[j], q = w->from[j];
+        /* bounded by the stream's walked octets */
+        while (q < w->pos[j] && a != b) {
+            size_t c = ac->cls[u[q]];
+            a = ac->next[(a << ac->shift) + c];
+            b = ac->next[(b << ac->shift) + c];
+            q++;
+            if (a >= ac->thresh && report(ac, (uint32_t)a, q, hit, ud)) {
+                return 1;
+            }
+        }
+        if (a != b) {
+            /* not met where the stream stopped: the true walk goes on alone */
+            *truth = a;
+            return run_from(ac, u, q, w->end[j], truth, hit, ud);
+        }
+        while (h < w->nheld[j] && w->held[j][h].end <= q) {
+            h++; /* replaced by the true walk's */
+        }
     }
-    size_t b = c - r;
-    size_t extra = 0;
-    for (size_t i = b + 1; i < c; i++) {
-        unsigned x = u[i], y = u[i - 1];
-        extra += (size_t)((x == ' ' || x == '\t' || x == '\n' || x == '\r') &
-                          (y == ' ' || y == '\t' || y == '\n' || y == '\r'));
+    for (; h < w->nheld[j]; h++) {
+        if (report(ac, w->held[j][h].off, w->held[j][h].end, hit, ud)) {
+            return 1;
+        }
     }
-    if (extra <= r - ac->maxlen - 1) {
-        return b;
-    }
-    size_t up = run_up(ac, u, c);
-    return up < b ? up : b;
+    *truth = w->off[j];
+    return run_from(ac, u, w->pos[j], w->end[j], truth, hit, ud);
 }
 
 void dlv_ac_run_one(const dlv_ac *ac, const char *s, size_t n,
                     int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
-    (void)run_from(ac, (const unsigned char *)s, 0, n, 0, hit, ud);
+    size_t off = 0;
+    (void)run_from(ac, (const unsigned char *)s, 0, n, &off, hit, ud);
 }
 
 void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
                 int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     const unsigned char *u = (const unsigned char *)s;
-    /* Each stream but the first runs up over r octets (more when white space runs or
-     * fewer when nothing... see run_up) before its segment; the cuts give every stream the
-     * same length, run-up included, so all of them end together: with seg = (n + (k-1) r)
-     * / k, stream 0 walks [0, seg) and stream j walks [c_j - r, c_j+1), c_j = j seg -
-     * (j-1) r. Held ends are 32 bits. */
-    const size_t r = ac->maxlen + 1 + AC_SLACK;
+    /* stream 0 walks [0, seg); stream j walks [c_j - r, c_j+1) with c_j = j seg - (j-1) r, so
+     * all have seg octets; held ends are 32 bits */
+    const size_t r = AC_RUNUP;
     int k = n > UINT32_MAX - 1 ? 1 : n >= 4 * AC_SEG_MIN ? 4 : n >= 2 * AC_SEG_MIN ? 2 : 1;
-    if (k == 1 || n <= 2 * r) {
-        (void)run_from(ac, u, 0, n, 0, hit, ud);
+    if (k == 1) {
+        size_t off = 0;
+        (void)run_from(ac, u, 0, n, &off, hit, ud);
         return;
     }
     const size_t seg = (n + (size_t)(k - 1) * r) / (size_t)k;
@@ -448,35 +463,27 @@ void dlv_ac_run(const dlv_ac *ac, const char *s, size_t n,
     for (int j = 0; j < k; j++) {
         size_t c = j ? (size_t)j * seg - (size_t)(j - 1) * r : 0;
         w.from[j] = c;
-        w.pos[j] = j ? start_for(ac, u, c, r) : 0;
+        w.pos[j] = j ? c - r : 0;
         w.end[j] = j + 1 < k ? (size_t)(j + 1) * seg - (size_t)j * r : n;
         w.off[j] = 0;
+        w.at_cut[j] = 0;
         w.nheld[j] = 0;
     }
-    for (;;) {
-        int full = k == 4 ? lockstep(ac, u, &w, 4) : lockstep(ac, u, &w, 2);
-        /* stream 0's hits come before everything not yet reported */
-        for (size_t h = 0; h < w.nheld[0]; h++) {
-            if (report(ac, w.held[0][h].off, w.held[0][h].end, hit, ud)) {
-                return;
-            }
-        }
-        w.nheld[0] = 0;
-        int done = full;
-        for (int j = 0; j < k; j++) {
-            done |= w.pos[j] == w.end[j];
-        }
-        if (done) {
-            break;
-        }
+    /* the run-ups (r rounds: every stream but 0 is then at its cut), then the rest */
+    int full = 0;
+    if (walk(ac, u, &w, k, r, &full, hit, ud)) {
+        return;
     }
-    int stop = 0;
-    for (int j = 0; j < k && !stop; j++) {
-        for (size_t h = 0; h < w.nheld[j] && !stop; h++) {
-            stop = report(ac, w.held[j][h].off, w.held[j][h].end, hit, ud);
-        }
-        if (!stop) {
-            stop = run_from_after(ac, u, w.pos[j], w.end[j], w.off[j], w.from[j], hit, ud);
+    for (int j = 0; j < k; j++) {
+        w.at_cut[j] = w.off[j];
+    }
+    if (!full && walk(ac, u, &w, k, SIZE_MAX, &full, hit, ud)) {
+        return;
+    }
+    size_t truth = 0;
+    for (int j = 0; j < k; j++) {
+        if (finish(ac, u, &w, j, &truth, hit, ud)) {
+            return;
         }
     }
 }
