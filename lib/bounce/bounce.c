@@ -1984,35 +1984,37 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
     scan hsc;
     char *hbuf = NULL;
     {
-        /* sender, subject and a few header names mark some families */
-        dlv_buf hb;
-        dlv_buf_init(&hb, b->ctx);
-        /* "%s\n%s\n" of sender and subject, without printf */
-        if (from) {
-            dlv_buf_append(&hb, from, strlen(from));
-        }
-        dlv_buf_putc(&hb, '\n');
-        if (subject) {
-            dlv_buf_append(&hb, subject, strlen(subject));
-        }
-        dlv_buf_putc(&hb, '\n');
+        /* sender, subject and a few header names mark some families: "sender\nsubject\n"
+         * and each X- field (its first 200 octets) and "\n", measured, then written once */
+        size_t fl = from ? strlen(from) : 0, sl = subject ? strlen(subject) : 0;
+        size_t need = fl + sl + 2;
         for (size_t i = 0; i < top->count && i < 64; i++) {
-            if (top->fields[i].name_len > 2 && lc((unsigned char)top->fields[i].name[0]) == 'x' &&
-                top->fields[i].name[1] == '-') {
-                dlv_buf_append(&hb, top->fields[i].raw,
-                               top->fields[i].raw_len > 200 ? 200 : top->fields[i].raw_len);
-                dlv_buf_putc(&hb, '\n');
+            const dlv_field *f = &top->fields[i];
+            if (f->name_len > 2 && lc((unsigned char)f->name[0]) == 'x' && f->name[1] == '-') {
+                need += (f->raw_len > 200 ? 200 : f->raw_len) + 1;
             }
         }
-        if (hb.failed) {
-            dlv_buf_free(&hb);
-            return DELIVER_E_NOMEM;
-        }
-        hbuf = dlv_arena_strndup(a, hb.data ? hb.data : "", hb.len);
-        dlv_buf_free(&hb);
+        hbuf = dlv_arena_alloc(a, need + 1);
         if (!hbuf) {
             return DELIVER_E_NOMEM;
         }
+        char *o = hbuf;
+        memcpy(o, from ? from : "", fl);
+        o += fl;
+        *o++ = '\n';
+        memcpy(o, subject ? subject : "", sl);
+        o += sl;
+        *o++ = '\n';
+        for (size_t i = 0; i < top->count && i < 64; i++) {
+            const dlv_field *f = &top->fields[i];
+            if (f->name_len > 2 && lc((unsigned char)f->name[0]) == 'x' && f->name[1] == '-') {
+                size_t k = f->raw_len > 200 ? 200 : f->raw_len;
+                memcpy(o, f->raw, k);
+                o += k;
+                *o++ = '\n';
+            }
+        }
+        *o = '\0';
         run_scan(b, hbuf, strlen(hbuf), &hsc, 0);
     }
     b->family = dlv_family_resolve(tsc.family ? tsc.family : hsc.family,
