@@ -699,8 +699,70 @@ void dlv_mime_init(dlv_mime *m, deliver_ctx *ctx)
 void dlv_mime_free(dlv_mime *m)
 {
     dlv_free(m->ctx, m->parts);
+    dlv_free(m->ctx, m->dash);
     m->parts = NULL;
+    m->dash = NULL;
     m->count = m->cap = 0;
+    m->ndash = m->dash_cap = 0;
+}
+
+/* m->dash: the offsets in buf[0..len) of the lines that start with "--"; -1 out of memory */
+static int dash_index(dlv_mime *m, const char *buf, size_t len)
+{
+    m->ndash = 0;
+    m->dash_built = 1;
+    size_t from = 0;
+    if (len >= 2 && buf[0] == '-' && buf[1] == '-') {
+        if (dlv_grow(m->ctx, (void **)&m->dash, &m->dash_cap, 1, sizeof(size_t)) < 0) {
+            return -1;
+        }
+        m->dash[m->ndash++] = 0;
+    }
+    /* bounded: from moves past one match on every round */
+    const char *q;
+    while (from < len && (q = dlv_find3(buf + from, len - from, '\n', '-', '-')) != NULL) {
+        if (dlv_grow(m->ctx, (void **)&m->dash, &m->dash_cap, m->ndash + 1, sizeof(size_t)) <
+            0) {
+            return -1;
+        }
+        size_t k = (size_t)(q - buf) + 1;
+        m->dash[m->ndash++] = k;
+        from = k;
+    }
+    return 0;
+}
+
+/* next_dash_line() through m->dash: the same line, without searching the text again */
+static int next_dash_line_indexed(const dlv_mime *m, const char *buf, size_t len, size_t *pos,
+                                  size_t *lstart, const char **line, size_t *line_len)
+{
+    size_t p0 = *pos, k;
+    if (p0 + 2 <= len && buf[p0] == '-' && buf[p0 + 1] == '-') {
+        k = p0;
+    } else {
+        /* the first indexed line after p0 */
+        size_t lo = 0, hi = m->ndash;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->dash[mid] <= p0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if (lo == m->ndash || m->dash[lo] + 2 > len) {
+            *pos = len;
+            return 0;
+        }
+        k = m->dash[lo];
+    }
+    const char *e = memchr(buf + k, '\n', len - k);
+    size_t n = e ? (size_t)(e - (buf + k)) : len - k;
+    *line = buf + k;
+    *line_len = n;
+    *lstart = k;
+    *pos = e ? k + n + 1 : len;
+    return 1;
 }
 
 deliver_status dlv_mime_decode(dlv_mime *m, dlv_arena *a, size_t i)
@@ -847,6 +909,7 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
 {
     m->count = 0;
     m->truncated = 0;
+    m->dash_built = 0;
     work stack[DLV_MSG_MAX_PARTS];
     size_t sp = 0;
     stack[sp++] = (work){0, len, 0, -1, 0};
@@ -962,7 +1025,10 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
             if (m->lf_only) {
                 /* only lines starting with '-' can be delimiters; the line before one
                  * ends at its LF */
-                if (!next_dash_line(buf, end, &pos, &lstart, &l, &ln)) {
+                if (!m->dash_built && dash_index(m, buf, len) < 0) {
+                    return DELIVER_E_NOMEM;
+                }
+                if (!next_dash_line_indexed(m, buf, end, &pos, &lstart, &l, &ln)) {
                     break;
                 }
                 prev_end = lstart > region ? lstart - 1 : region;

@@ -126,6 +126,12 @@ typedef struct dlv_mime {
     int lazy_decode;      /* do not decode base64/QP bodies (other than message/ types) in
                              dlv_mime_parse(): the part's `pending` says which encoding,
                              data == body until dlv_mime_decode() is called for it */
+    /* lf_only: where lines starting with "--" begin in the input, found in one pass when the
+     * first multipart needs them and used by every multipart inside (nested ones would
+     * search their part of the input again); the array is reused between calls */
+    size_t *dash;
+    size_t ndash, dash_cap;
+    int dash_built;
 } dlv_mime;
 
 void dlv_mime_init(dlv_mime *m, deliver_ctx *ctx);

@@ -1,7 +1,9 @@
 /*
  * Fuzz target: the shared message parser (lib/msg): header fields, unfolding, RFC 2047
  * decoding, relaxed canonical form, Content-Type parameters and the MIME split. Aborts when
- * an invariant of the results does not hold (parts inside the input, depth within the limit).
+ * an invariant of the results does not hold (parts inside the input, depth within the limit),
+ * or when the split of an input without CR differs with lf_only (its own line search and
+ * delimiter index) from the split without it.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
@@ -57,6 +59,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
         }
+    }
+    if (!memchr(buf, '\r', size)) {
+        /* lf_only must change nothing but the speed */
+        dlv_mime lf;
+        dlv_mime_init(&lf, ctx);
+        for (int mode = 0; mode < 2; mode++) {
+            m.lenient = lf.lenient = mode;
+            m.skip_decode = lf.skip_decode = mode;
+            lf.lf_only = 1;
+            deliver_status s1 = dlv_mime_parse(&m, &a, buf, size);
+            deliver_status s2 = dlv_mime_parse(&lf, &a, buf, size);
+            if (s1 != s2 ||
+                (s1 == DELIVER_OK && (m.count != lf.count || m.truncated != lf.truncated))) {
+                abort();
+            }
+            for (size_t i = 0; s1 == DELIVER_OK && i < m.count; i++) {
+                const dlv_part *p = &m.parts[i], *q = &lf.parts[i];
+                if (p->body != q->body || p->body_len != q->body_len || p->depth != q->depth ||
+                    p->parent != q->parent || strcmp(p->type, q->type) != 0 ||
+                    p->data_len != q->data_len || memcmp(p->data, q->data, p->data_len) != 0) {
+                    abort();
+                }
+            }
+        }
+        dlv_mime_free(&lf);
     }
     size_t n;
     (void)dlv_qp_decode(&a, buf, size, &n);
