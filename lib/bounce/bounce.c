@@ -1429,22 +1429,36 @@ static char *normalize(deliver_bounce *b, const uint8_t *buf, size_t len, size_t
         *out_len = len;
         return o;
     }
-    /* copy the runs between CRs whole; each CR (or CRLF) becomes one LF. Bounded: i moves
-     * past a CR on every round. */
-    size_t k = 0, i = 0;
-    while (cr) {
-        size_t run = (size_t)(cr - (buf + i));
-        memcpy(o + k, buf + i, run);
-        k += run;
-        o[k++] = '\n';
-        i += run + 1;
-        if (i < len && buf[i] == '\n') {
-            i++;
+    /* each CR (or CRLF) becomes one LF. From the first CR on: 16 octets are copied at a
+     * time, whole, and the output goes back to just after the CR when the block holds one
+     * (the output never runs ahead of the input, so the block fits) */
+    size_t k = (size_t)(cr - buf), i = k;
+    memcpy(o, buf, k);
+#ifdef DLV_VEC16
+    /* bounded: i moves forward on every round */
+    while (i + 16 <= len) {
+        dlv_u8x16 x = dlv_load16(buf + i);
+        memcpy(o + k, &x, sizeof(x));
+        size_t j = dlv_first_set16((dlv_i8x16)(x == '\r'));
+        if (j == 16) {
+            i += 16;
+            k += 16;
+            continue;
         }
-        cr = i < len ? memchr(buf + i, '\r', len - i) : NULL;
+        k += j;
+        o[k++] = '\n';
+        i += j + 1;
+        i += i < len && buf[i] == '\n';
     }
-    memcpy(o + k, buf + i, len - i);
-    k += len - i;
+#endif
+    for (; i < len; i++) {
+        if (buf[i] == '\r') {
+            o[k++] = '\n';
+            i += i + 1 < len && buf[i + 1] == '\n';
+        } else {
+            o[k++] = (char)buf[i];
+        }
+    }
     o[k] = '\0';
     *out_len = k;
     return o;
