@@ -88,13 +88,14 @@ int dlv_family_find(const char *name);
 dlv_reason dlv_status_reason(const char *status);
 
 /* ---- Aho-Corasick automaton over lower-cased, white-space-folded text ---- */
+#define DLV_AC_SHIFT 6 /* a row of the table: 64 classes at most (class 0 included) */
 typedef struct dlv_ac {
     deliver_ctx *ctx;
     uint8_t cls[256];      /* octet -> class (0: not in any needle) */
     unsigned nclass;
     uint32_t nstates;
-    unsigned shift;        /* a row holds 1 << shift entries (>= nclass) */
-    uint16_t *next;        /* nstates rows of transitions (full DFA): the target state.
+    uint16_t *next;        /* nstates rows of 1 << DLV_AC_SHIFT transitions (full DFA): the
+                              target state.
                               16 bits halve the table, which is walked at random */
     uint32_t thresh;       /* states from here on end a needle */
     int32_t *out;          /* per state: first needle index ending here, -1 none */

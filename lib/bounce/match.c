@@ -43,6 +43,9 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
         ac->cls[' '] = (uint8_t)ac->nclass++;
     }
     ac->cls['\t'] = ac->cls['\n'] = ac->cls['\r'] = ac->cls[' '];
+    if (ac->nclass > (1u << DLV_AC_SHIFT)) {
+        return DELIVER_E_LIMIT; /* needles with more distinct octets than a row holds */
+    }
     /* more states (see below): the root entered by white space, and at most one twin per
      * state whose string ends in white space */
     total += 1 + spaces;
@@ -216,24 +219,32 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     }
     dlv_free(ctx, id);
     dlv_free(ctx, row);
-    /* the walked table: 16-bit target states, rows padded to a power of two. Written over
-     * the 32-bit one, row by row (a 16-bit row never reaches past the start of the next
-     * 32-bit row: 2 << shift < 4 * nc), then shrunk: no second table at once */
-    unsigned shift = 0;
-    while ((1u << shift) < nc) {
-        shift++;
+    /* the walked table: 16-bit target states in rows of 1 << DLV_AC_SHIFT (a constant, so
+     * the walk's shift takes no register). Written over the 32-bit one, row by row, when a
+     * 16-bit row never reaches past the start of the next 32-bit row (2 << shift < 4 nc),
+     * then shrunk: no second table at once; else into a table of its own */
+    const size_t rowlen = (size_t)1 << DLV_AC_SHIFT;
+    const int in_place = 2 * rowlen < 4 * (size_t)nc;
+    uint16_t *t16 = in_place ? (uint16_t *)trie : dlv_alloc(ctx, ns * rowlen * sizeof(uint16_t));
+    if (!t16) {
+        dlv_free(ctx, trie);
+        dlv_ac_free(ac);
+        return DELIVER_E_NOMEM;
     }
-    uint16_t *t16 = (uint16_t *)trie;
     for (size_t q = 0; q < ns; q++) {
-        uint16_t r16[256] = {0};
+        uint16_t r16[1 << DLV_AC_SHIFT] = {0};
         for (unsigned c = 0; c < nc; c++) {
             r16[c] = (uint16_t)(trie[q * nc + c] / nc);
         }
-        memcpy(&t16[q << shift], r16, sizeof(uint16_t) << shift);
+        memcpy(&t16[q * rowlen], r16, sizeof(r16));
     }
-    void *shrunk = dlv_realloc(ctx, trie, (sizeof(uint16_t) * ns) << shift);
-    ac->next = shrunk ? shrunk : t16;
-    ac->shift = shift;
+    if (in_place) {
+        void *shrunk = dlv_realloc(ctx, trie, ns * rowlen * sizeof(uint16_t));
+        ac->next = shrunk ? shrunk : t16;
+    } else {
+        dlv_free(ctx, trie);
+        ac->next = t16;
+    }
     ac->nstates = ns;
     ac->thresh = thresh;
     return DELIVER_OK;
@@ -261,7 +272,7 @@ static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n
     const uint16_t *next = ac->next;
     const uint8_t *cls = ac->cls;
     const size_t thresh = ac->thresh;
-    const unsigned shift = ac->shift;
+    const unsigned shift = DLV_AC_SHIFT;
     size_t off = *offp;
     /* white space runs match one space: the table stays put on the second and later
      * octets of a run (dlv_ac_build). Four octets a round, then the rest one by one. */
@@ -334,7 +345,7 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
     const uint16_t *next = ac->next;
     const uint8_t *cls = ac->cls;
     const size_t thresh = ac->thresh;
-    const unsigned shift = ac->shift;
+    const unsigned shift = DLV_AC_SHIFT;
     size_t len = rounds;
     for (int j = 0; j < k; j++) {
         len = w->end[j] - w->pos[j] < len ? w->end[j] - w->pos[j] : len;
@@ -413,8 +424,8 @@ static int finish(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int j
         /* bounded by the stream's walked octets */
         while (q < w->pos[j] && a != b) {
             size_t c = ac->cls[u[q]];
-            a = ac->next[(a << ac->shift) + c];
-            b = ac->next[(b << ac->shift) + c];
+            a = ac->next[(a << DLV_AC_SHIFT) + c];
+            b = ac->next[(b << DLV_AC_SHIFT) + c];
             q++;
             if (a >= ac->thresh && report(ac, (uint32_t)a, q, hit, ud)) {
                 return 1;
