@@ -706,7 +706,13 @@ void dlv_mime_free(dlv_mime *m)
     m->ndash = m->dash_cap = 0;
 }
 
-/* m->dash: the offsets in buf[0..len) of the lines that start with "--"; -1 out of memory */
+/* At most this many lines in the index (512 KB); a message with more lines starting with
+ * "--" than that is searched part by part instead, so hostile input cannot make the index
+ * larger than the message. */
+#define DASH_INDEX_MAX 65536
+
+/* m->dash: the offsets in buf[0..len) of the lines that start with "--"; dash_built 1, or 2
+ * when there are too many (then searched as before); -1 out of memory */
 static int dash_index(dlv_mime *m, const char *buf, size_t len)
 {
     m->ndash = 0;
@@ -721,6 +727,10 @@ static int dash_index(dlv_mime *m, const char *buf, size_t len)
     /* bounded: from moves past one match on every round */
     const char *q;
     while (from < len && (q = dlv_find3(buf + from, len - from, '\n', '-', '-')) != NULL) {
+        if (m->ndash == DASH_INDEX_MAX) {
+            m->dash_built = 2;
+            return 0;
+        }
         if (dlv_grow(m->ctx, (void **)&m->dash, &m->dash_cap, m->ndash + 1, sizeof(size_t)) <
             0) {
             return -1;
@@ -1028,7 +1038,9 @@ deliver_status dlv_mime_parse(dlv_mime *m, dlv_arena *a, const char *buf, size_t
                 if (!m->dash_built && dash_index(m, buf, len) < 0) {
                     return DELIVER_E_NOMEM;
                 }
-                if (!next_dash_line_indexed(m, buf, end, &pos, &lstart, &l, &ln)) {
+                if (!(m->dash_built == 1
+                          ? next_dash_line_indexed(m, buf, end, &pos, &lstart, &l, &ln)
+                          : next_dash_line(buf, end, &pos, &lstart, &l, &ln))) {
                     break;
                 }
                 prev_end = lstart > region ? lstart - 1 : region;

@@ -131,7 +131,7 @@ typedef struct dlv_mime {
      * search their part of the input again); the array is reused between calls */
     size_t *dash;
     size_t ndash, dash_cap;
-    int dash_built;
+    int dash_built;        /* 0 not yet, 1 built, 2 too many lines: searched instead */
 } dlv_mime;
 
 void dlv_mime_init(dlv_mime *m, deliver_ctx *ctx);

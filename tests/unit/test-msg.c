@@ -6,6 +6,9 @@
 
 #include "msg/msg.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static void test_headers(deliver_ctx *ctx)
 {
     dlv_arena a;
@@ -142,6 +145,50 @@ static void test_mime_options(deliver_ctx *ctx)
     dlv_arena_clear(&a);
 }
 
+/* lf_only splits the same, through the delimiter index and, past its size, by searching:
+ * a multipart whose first part holds 70,000 lines that start with "--" */
+static void test_mime_dash_index(deliver_ctx *ctx)
+{
+    static const char head[] = "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+                               "Content-Type: text/plain\n\n";
+    static const char tail[] = "--b\nContent-Type: text/html\n\n<p>x</p>\n--b--\n";
+    for (size_t lines = 10; lines <= 70000; lines *= 7000) {
+        size_t n = sizeof(head) - 1 + lines * 4 + sizeof(tail) - 1;
+        char *buf = malloc(n + 1);
+        CHECK(buf != NULL);
+        if (!buf) {
+            return;
+        }
+        memcpy(buf, head, sizeof(head) - 1);
+        size_t k = sizeof(head) - 1;
+        for (size_t i = 0; i < lines; i++) {
+            memcpy(buf + k, "--x\n", 4);
+            k += 4;
+        }
+        memcpy(buf + k, tail, sizeof(tail) - 1);
+        dlv_arena a;
+        dlv_arena_init(&a, ctx);
+        dlv_mime m1, m2;
+        dlv_mime_init(&m1, ctx);
+        dlv_mime_init(&m2, ctx);
+        m2.lf_only = 1;
+        CHECK_INT(dlv_mime_parse(&m1, &a, buf, n), DELIVER_OK);
+        CHECK_INT(dlv_mime_parse(&m2, &a, buf, n), DELIVER_OK);
+        CHECK_INT(m2.dash_built, lines > 65536 ? 2 : 1);
+        CHECK_INT(m1.count, 3);
+        CHECK_INT(m2.count, 3);
+        for (size_t i = 0; i < 3 && m1.count == 3 && m2.count == 3; i++) {
+            CHECK(m1.parts[i].body == m2.parts[i].body);
+            CHECK(m1.parts[i].body_len == m2.parts[i].body_len);
+        }
+        CHECK(m2.count == 3 && m2.parts[1].body_len == lines * 4 - 1); /* its LF goes with the delimiter */
+        dlv_mime_free(&m1);
+        dlv_mime_free(&m2);
+        dlv_arena_clear(&a);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     deliver_ctx *ctx = NULL;
@@ -150,6 +197,7 @@ int main(void)
     test_params();
     test_mime(ctx);
     test_mime_options(ctx);
+    test_mime_dash_index(ctx);
     deliver_ctx_free(ctx);
     return check_done("msg");
 }
