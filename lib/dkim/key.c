@@ -676,9 +676,9 @@ deliver_status deliver_dkim_key_answer(deliver_dkim_key *k, uint64_t id,
     }
     int tag = 0;
     dlv_answer *a = NULL;
-    deliver_status st = dlv_qset_answer(&k->qs, id, outcome, msg, len, &tag, &a);
+    deliver_status st = dlv_qset_answer(&k->qs, &k->err, id, outcome, msg, len, &tag, &a);
     if (st < 0) {
-        return dlv_err(&k->err, st, "cannot take the answer: %s", deliver_strerror(st));
+        return st;
     }
     return a ? key_take(k, a) : DELIVER_OK;
 }

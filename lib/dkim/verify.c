@@ -949,9 +949,9 @@ deliver_status deliver_dkim_verify_answer(deliver_dkim_verify *v, uint64_t id,
     }
     int tag = 0;
     dlv_answer *a = NULL;
-    deliver_status st = dlv_qset_answer(&v->qs, id, outcome, msg, len, &tag, &a);
+    deliver_status st = dlv_qset_answer(&v->qs, &v->err, id, outcome, msg, len, &tag, &a);
     if (st < 0) {
-        return dlv_err(&v->err, st, "cannot take the answer: %s", deliver_strerror(st));
+        return st;
     }
     return a ? vtake(v, tag, a) : DELIVER_OK;
 }

@@ -162,10 +162,11 @@ const dlv_query *dlv_qset_get_open(const dlv_qset *s, size_t i);
  * Build the answer of an open question from wire bytes or an outcome and deliver it as
  * dlv_qset_deliver() does (the public `_answer` functions of every core go through here).
  * *ans is NULL when the question stays open for a CNAME target. DELIVER_E_NOTFOUND when id
- * is not open; DELIVER_E_INVALID for a bad outcome; DELIVER_E_NOMEM.
+ * is not open; DELIVER_E_INVALID for a bad outcome; DELIVER_E_NOMEM. On failure err (the
+ * core's) says which question and why.
  */
-deliver_status dlv_qset_answer(dlv_qset *s, uint64_t id, deliver_dns_outcome outcome,
-                               const uint8_t *msg, size_t len, int *tag, dlv_answer **ans);
+deliver_status dlv_qset_answer(dlv_qset *s, dlv_errmsg *err, uint64_t id,
+                               deliver_dns_outcome outcome, const uint8_t *msg, size_t len, int *tag, dlv_answer **ans);
 /*
  * Hand a parsed answer (ownership passes) to an open question. When the set chases CNAMEs
  * and the answer's chain leaves the reply, the question stays open with the target as its

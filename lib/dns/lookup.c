@@ -238,10 +238,9 @@ deliver_status deliver_dns_lookup_answer(deliver_dns_lookup *l, uint64_t id,
         return dlv_err(&l->err, DELIVER_E_STATE, "the lookup is not waiting for answers");
     }
     dlv_answer *a = NULL;
-    deliver_status st = dlv_qset_answer(&l->qs, id, outcome, msg, len, NULL, &a);
+    deliver_status st = dlv_qset_answer(&l->qs, &l->err, id, outcome, msg, len, NULL, &a);
     if (st < 0) {
-        return dlv_err(&l->err, st, "cannot take the answer to question %llu: %s",
-                       (unsigned long long)id, deliver_strerror(st));
+        return st;
     }
     return take_answer(l, a);
 }

@@ -152,19 +152,24 @@ int dlv_qset_deliver(dlv_qset *s, uint64_t id, dlv_answer *a, int *tag, dlv_answ
     return 1;
 }
 
-deliver_status dlv_qset_answer(dlv_qset *s, uint64_t id, deliver_dns_outcome outcome,
-                               const uint8_t *msg, size_t len, int *tag, dlv_answer **ans)
+deliver_status dlv_qset_answer(dlv_qset *s, dlv_errmsg *err, uint64_t id,
+                               deliver_dns_outcome outcome, const uint8_t *msg, size_t len,
+                               int *tag, dlv_answer **ans)
 {
     *ans = NULL;
     dlv_query *q = find_open(s, id);
-    if (!q) {
-        return DELIVER_E_NOTFOUND;
-    }
+    deliver_status st = DELIVER_E_NOTFOUND;
     dlv_answer *a = NULL;
-    deliver_status st = dlv_answer_from_input(s->ctx, q->qname, q->qtype, outcome, msg, len, &a);
-    if (st < 0) {
-        return st;
+    if (q) {
+        st = dlv_answer_from_input(s->ctx, q->qname, q->qtype, outcome, msg, len, &a);
     }
-    int r = dlv_qset_deliver(s, id, a, tag, ans);
-    return r < 0 ? (deliver_status)r : DELIVER_OK;
+    if (st >= 0) {
+        int r = dlv_qset_deliver(s, id, a, tag, ans);
+        st = r < 0 ? (deliver_status)r : DELIVER_OK;
+    }
+    if (st < 0) {
+        return dlv_err(err, st, "cannot take the answer to question %llu: %s",
+                       (unsigned long long)id, deliver_strerror(st));
+    }
+    return DELIVER_OK;
 }

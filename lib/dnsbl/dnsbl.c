@@ -1095,10 +1095,9 @@ deliver_status deliver_dnsbl_answer(deliver_dnsbl *h, uint64_t id, deliver_dns_o
     }
     int tag = 0;
     dlv_answer *a = NULL;
-    deliver_status st = dlv_qset_answer(&h->qs, id, outcome, msg, len, &tag, &a);
+    deliver_status st = dlv_qset_answer(&h->qs, &h->err, id, outcome, msg, len, &tag, &a);
     if (st < 0) {
-        return dlv_err(&h->err, st, "cannot take the answer to question %llu: %s",
-                       (unsigned long long)id, deliver_strerror(st));
+        return st;
     }
     return a ? take(h, tag, a) : DELIVER_OK;
 }

@@ -1470,10 +1470,9 @@ deliver_status deliver_spf_answer(deliver_spf *s, uint64_t id, deliver_dns_outco
         return dlv_err(&s->err, DELIVER_E_STATE, "the check is not waiting for answers");
     }
     dlv_answer *a = NULL;
-    deliver_status st = dlv_qset_answer(&s->qs, id, outcome, msg, len, NULL, &a);
+    deliver_status st = dlv_qset_answer(&s->qs, &s->err, id, outcome, msg, len, NULL, &a);
     if (st < 0) {
-        return dlv_err(&s->err, st, "cannot take the answer to question %llu",
-                       (unsigned long long)id);
+        return st;
     }
     return a ? take(s, id, a) : DELIVER_OK; /* NULL: reopened for a CNAME target */
 }

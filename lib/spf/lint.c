@@ -826,10 +826,9 @@ deliver_status deliver_spf_lint_answer(deliver_spf_lint *l, uint64_t id,
     }
     dlv_answer *a = NULL;
     int tag = -1;
-    deliver_status st = dlv_qset_answer(&l->qs, id, outcome, msg, len, &tag, &a);
+    deliver_status st = dlv_qset_answer(&l->qs, &l->err, id, outcome, msg, len, &tag, &a);
     if (st < 0) {
-        return dlv_err(&l->err, st, "cannot take the answer to question %llu",
-                       (unsigned long long)id);
+        return st;
     }
     if (a) {
         if (tag < 0 || (size_t)tag >= l->nq || l->q[tag].ans) {
