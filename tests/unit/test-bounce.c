@@ -6,6 +6,8 @@
  */
 #include "check.h"
 
+#include <stdio.h>
+
 #include <deliver/bounce.h>
 
 #include "bounce/bounce_int.h"
@@ -298,6 +300,28 @@ int main(void)
     CHECK_STR(deliver_bounce_get_diagnostic(b, 0),
               "The email address you entered couldn't be found. Remote server returned 550 "
               "5.1.1 User unknown & rejected");
+
+    /* broken HTML: entities out of range or cut short stay as they are, a tag, a style
+     * element or a comment cut off by the end of the message is dropped to the end */
+    static const char *const broken[][2] = {
+        {"<p>gone@example.com: 550 User unknown &#99999999; &#; &amp <b",
+         "550 User unknown &#99999999; &#; &amp"},
+        {"<p>gone@example.com: 550 5.1.1 User unknown</p><style>p {", "550 5.1.1 User unknown"},
+        {"<!-- gone@example.com", NULL},
+    };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        char m[512];
+        snprintf(m, sizeof(m),
+                 "From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable: hello\n"
+                 "Content-Type: text/html\n\n%s",
+                 broken[i][0]);
+        CHECK_INT(parse(b, m), DELIVER_OK);
+        CHECK_INT(deliver_bounce_recipient_count(b), broken[i][1] ? 1 : 0);
+        if (broken[i][1] && deliver_bounce_recipient_count(b) == 1) {
+            CHECK_STR(deliver_bounce_get_recipient(b, 0), "gone@example.com");
+            CHECK_STR(deliver_bounce_get_diagnostic(b, 0), broken[i][1]);
+        }
+    }
 
     deliver_bounce_free(b);
     deliver_bounce_free(NULL);
