@@ -88,15 +88,21 @@ int dlv_family_find(const char *name);
 dlv_reason dlv_status_reason(const char *status);
 
 /* ---- Aho-Corasick automaton over lower-cased, white-space-folded text ---- */
-#define DLV_AC_SHIFT 6 /* a row of the table: 64 classes at most (class 0 included) */
+#define DLV_AC_SHIFT 4 /* a part of a row: 16 classes */
 typedef struct dlv_ac {
     deliver_ctx *ctx;
     uint8_t cls[256];      /* octet -> class (0: not in any needle) */
+    uint32_t col[256];     /* octet -> its class's place in the table (see next) */
     unsigned nclass;
     uint32_t nstates;
-    uint16_t *next;        /* nstates rows of 1 << DLV_AC_SHIFT transitions (full DFA): the
-                              target state.
-                              16 bits halve the table, which is walked at random */
+    uint16_t *next;        /* the full DFA: the target state of state s on an octet o is
+                              next[(s << DLV_AC_SHIFT) + col[o]]. The rows are cut in parts of
+                              1 << DLV_AC_SHIFT classes, part p of every state stored after part
+                              p - 1 of every state; the classes are numbered by how common
+                              their octets are in text, so most of a walk reads part 0, one
+                              cache line per state. 16 bits halve the table, which is walked at
+                              random */
+    void *next_mem;        /* the allocation that holds next (aligned to a cache line) */
     uint32_t thresh;       /* states from here on end a needle */
     int32_t *out;          /* per state: first needle index ending here, -1 none */
     int32_t *out_next;     /* per needle: next needle in the output chain (via failure), -1 */

@@ -12,7 +12,7 @@ void dlv_ac_free(dlv_ac *ac)
     if (!ac->ctx) {
         return;
     }
-    dlv_free(ac->ctx, ac->next);
+    dlv_free(ac->ctx, ac->next_mem);
     dlv_free(ac->ctx, ac->out);
     dlv_free(ac->ctx, ac->out_next);
     dlv_free(ac->ctx, ac->dict);
@@ -23,29 +23,40 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
 {
     memset(ac, 0, sizeof(*ac));
     ac->ctx = ctx;
-    /* classes: every distinct octet used by a needle; upper case maps like lower case */
+    /* classes: every distinct octet used by a needle (upper case as lower case, any white
+     * space as a space, which always has one). They are numbered in the order of `common`
+     * (octets roughly by how often they occur in English text and mail), the rest after it
+     * in octet order, so that the first part of each row (see dlv_ac.next) holds the
+     * transitions most text takes */
+    static const char common[] = " etaoinsrhldcumfpgwybvkxjqz0123456789.,:-@<>/()'\"_;=[]!?#%&*+";
+    uint8_t used[256] = {0};
     size_t total = 1, spaces = 0;
-    ac->nclass = 1;
+    used[' '] = 1;
     for (size_t i = 0; i < count; i++) {
         for (const unsigned char *p = (const unsigned char *)nd[i].text; *p; p++) {
-            if (!ac->cls[*p]) {
-                ac->cls[*p] = (uint8_t)ac->nclass++;
-            }
+            int c = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p;
+            int ws = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+            used[ws ? ' ' : c] = 1;
             total++;
-            spaces += *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+            spaces += ws;
+        }
+    }
+    ac->nclass = 1;
+    for (const unsigned char *p = (const unsigned char *)common; *p; p++) {
+        if (used[*p]) {
+            used[*p] = 0;
+            ac->cls[*p] = (uint8_t)ac->nclass++;
+        }
+    }
+    for (unsigned c = 0; c < 256; c++) {
+        if (used[c]) {
+            ac->cls[c] = (uint8_t)ac->nclass++;
         }
     }
     for (int c = 'A'; c <= 'Z'; c++) {
         ac->cls[c] = ac->cls[c + 32];
     }
-    /* any white space is a space; runs are folded by dlv_ac_run() */
-    if (!ac->cls[' ']) {
-        ac->cls[' '] = (uint8_t)ac->nclass++;
-    }
     ac->cls['\t'] = ac->cls['\n'] = ac->cls['\r'] = ac->cls[' '];
-    if (ac->nclass > (1u << DLV_AC_SHIFT)) {
-        return DELIVER_E_LIMIT; /* needles with more distinct octets than a row holds */
-    }
     /* more states (see below): the root entered by white space, and at most one twin per
      * state whose string ends in white space */
     total += 1 + spaces;
@@ -109,14 +120,14 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
             }
         }
     }
-    dlv_free(ctx, fail);
-    dlv_free(ctx, queue);
     /* white space runs: built into the table, so the scan needs no test for them. A state
      * is entered after white space iff its string ends in a space, or it is the root reached
      * by a space; the latter gets a state of its own, `rsp` (the root's row, no output). In
      * both, a further white space octet must change nothing and report nothing: a state
      * without output loops to itself; one with output goes to a twin without output and
      * with the same row, which loops to itself. */
+    uint32_t *twin = fail; /* the failure links are done with: per state, its twin or 0 */
+    memset(twin, 0, total * sizeof(uint32_t));
     const unsigned sp = ac->cls[' '];
     const uint32_t ns0 = ns;
     for (uint32_t q = 0; q < ns0; q++) {
@@ -134,6 +145,7 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
         ac->dict[tw] = -1;
         trie[(size_t)tw * nc + sp] = tw;
         *t = tw;
+        twin[q] = tw;
     }
     uint32_t rsp = ns++;
     ac->out[rsp] = -1;
@@ -149,38 +161,56 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     dlv_free(ctx, last);
     if ((uint64_t)ns * nc >= 0x80000000u || ns > UINT16_MAX) {
         dlv_free(ctx, trie);
-        ac->next = NULL;
+        dlv_free(ctx, fail);
+        dlv_free(ctx, queue);
         dlv_ac_free(ac);
         return DELIVER_E_LIMIT;
     }
-    /* renumber: the states that end a needle (or have one on their failure chain) last, so
-     * the scan tests "state >= thresh" instead of a flag bit */
+    /* renumber, in breadth-first order (the root and rsp, then by depth, a twin after its
+     * state: the states a walk is in most of the time come first and share cache lines),
+     * with the states that end a needle (or have one on their failure chain) last, so the
+     * scan tests "state >= thresh" instead of a flag bit */
+    uint32_t *ord = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
     uint32_t *id = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
-    uint32_t *row = dlv_alloc(ctx, (size_t)nc * sizeof(uint32_t));
     int32_t *nout = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
     int32_t *ndict = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
-    if (!id || !row || !nout || !ndict) {
+    if (!ord || !id || !nout || !ndict) {
+        dlv_free(ctx, ord);
         dlv_free(ctx, id);
-        dlv_free(ctx, row);
         dlv_free(ctx, nout);
         dlv_free(ctx, ndict);
         dlv_free(ctx, trie);
-        ac->next = NULL;
+        dlv_free(ctx, fail);
+        dlv_free(ctx, queue);
         dlv_ac_free(ac);
         return DELIVER_E_NOMEM;
     }
+    size_t m = 0;
+    ord[m++] = 0;
+    ord[m++] = rsp;
+    for (size_t i = 0; i < qt; i++) {
+        ord[m++] = queue[i];
+        if (twin[queue[i]]) {
+            ord[m++] = twin[queue[i]];
+        }
+    }
+    dlv_free(ctx, fail);
+    dlv_free(ctx, queue);
+    /* m == ns: the queue held every trie state but the root, and every twin follows its
+     * state */
     uint32_t k = 0;
-    for (uint32_t q = 0; q < ns; q++) {
-        if (ac->out[q] < 0 && ac->dict[q] < 0) {
-            id[q] = k++;
+    for (size_t i = 0; i < m; i++) {
+        if (ac->out[ord[i]] < 0 && ac->dict[ord[i]] < 0) {
+            id[ord[i]] = k++;
         }
     }
     const uint32_t thresh = k;
-    for (uint32_t q = 0; q < ns; q++) {
-        if (!(ac->out[q] < 0 && ac->dict[q] < 0)) {
-            id[q] = k++;
+    for (size_t i = 0; i < m; i++) {
+        if (!(ac->out[ord[i]] < 0 && ac->dict[ord[i]] < 0)) {
+            id[ord[i]] = k++;
         }
     }
+    dlv_free(ctx, ord);
     for (uint32_t q = 0; q < ns; q++) {
         nout[id[q]] = ac->out[q];
         ndict[id[q]] = ac->dict[q] >= 0 ? (int32_t)id[ac->dict[q]] : -1;
@@ -189,61 +219,40 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     dlv_free(ctx, ac->dict);
     ac->out = nout;
     ac->dict = ndict;
-    /* entries: the target's new row offset; then the rows move to their new places, cycle
-     * by cycle (id is a permutation; each row moves once) */
-    for (size_t i = 0; i < (size_t)ns * nc; i++) {
-        trie[i] = id[trie[i]] * nc;
-    }
-    for (uint32_t q = 0; q < ns; q++) {
-        if (id[q] == q || id[q] == UINT32_MAX) {
-            continue;
+    /* the walked table (see dlv_ac.next): first each row as 16-bit states (their new
+     * numbers), in place over its 32-bit form (a row never reaches past the start of the
+     * next 32-bit one), shrunk; then the parts of the rows, each in its new place, in a table
+     * of its own */
+    uint16_t *t16 = (uint16_t *)trie;
+    for (size_t q = 0; q < ns; q++) {
+        uint16_t r16[256];
+        for (unsigned c = 0; c < nc; c++) {
+            r16[c] = (uint16_t)id[trie[q * nc + c]];
         }
-        /* the cycle through q: the row at q goes to id[q], the one there to its id, ... */
-        memcpy(row, &trie[(size_t)q * nc], nc * sizeof(uint32_t));
-        uint32_t cur = q;
-        while (1) {
-            uint32_t to = id[cur];
-            id[cur] = UINT32_MAX; /* done */
-            if (to == q) {
-                memcpy(&trie[(size_t)q * nc], row, nc * sizeof(uint32_t));
-                break;
-            }
-            /* swap row (the one moving) with the row at `to` */
-            for (unsigned c = 0; c < nc; c++) {
-                uint32_t x = trie[(size_t)to * nc + c];
-                trie[(size_t)to * nc + c] = row[c];
-                row[c] = x;
-            }
-            cur = to;
-        }
+        memcpy(&t16[q * nc], r16, nc * sizeof(uint16_t));
     }
-    dlv_free(ctx, id);
-    dlv_free(ctx, row);
-    /* the walked table: 16-bit target states in rows of 1 << DLV_AC_SHIFT (a constant, so
-     * the walk's shift takes no register). Written over the 32-bit one, row by row, when a
-     * 16-bit row never reaches past the start of the next 32-bit row (2 << shift < 4 nc),
-     * then shrunk: no second table at once; else into a table of its own */
-    const size_t rowlen = (size_t)1 << DLV_AC_SHIFT;
-    const int in_place = 2 * rowlen < 4 * (size_t)nc;
-    uint16_t *t16 = in_place ? (uint16_t *)trie : dlv_alloc(ctx, ns * rowlen * sizeof(uint16_t));
-    if (!t16) {
-        dlv_free(ctx, trie);
+    void *shrunk = dlv_realloc(ctx, trie, (size_t)ns * nc * sizeof(uint16_t));
+    if (shrunk) {
+        t16 = shrunk;
+    }
+    const size_t w = (size_t)1 << DLV_AC_SHIFT, parts = (nc + w - 1) / w;
+    ac->next_mem = dlv_calloc(ctx, (size_t)ns * parts * w * sizeof(uint16_t) + 64, 1);
+    if (!ac->next_mem) {
+        dlv_free(ctx, id);
+        dlv_free(ctx, t16);
         dlv_ac_free(ac);
         return DELIVER_E_NOMEM;
     }
+    ac->next = (uint16_t *)(((uintptr_t)ac->next_mem + 63) & ~(uintptr_t)63);
     for (size_t q = 0; q < ns; q++) {
-        uint16_t r16[1 << DLV_AC_SHIFT] = {0};
         for (unsigned c = 0; c < nc; c++) {
-            r16[c] = (uint16_t)(trie[q * nc + c] / nc);
+            ac->next[(c / w) * ns * w + id[q] * w + c % w] = t16[q * nc + c];
         }
-        memcpy(&t16[q * rowlen], r16, sizeof(r16));
     }
-    if (in_place) {
-        void *shrunk = dlv_realloc(ctx, trie, ns * rowlen * sizeof(uint16_t));
-        ac->next = shrunk ? shrunk : t16;
-    } else {
-        dlv_free(ctx, trie);
-        ac->next = t16;
+    dlv_free(ctx, id);
+    dlv_free(ctx, t16);
+    for (unsigned o = 0; o < 256; o++) {
+        ac->col[o] = (uint32_t)((ac->cls[o] / w) * ns * w + ac->cls[o] % w);
     }
     ac->nstates = ns;
     ac->thresh = thresh;
@@ -270,7 +279,7 @@ static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n
                     int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
     const uint16_t *next = ac->next;
-    const uint8_t *cls = ac->cls;
+    const uint32_t *col = ac->col;
     const size_t thresh = ac->thresh;
     const unsigned shift = DLV_AC_SHIFT;
     size_t off = *offp;
@@ -278,7 +287,7 @@ static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n
      * octets of a run (dlv_ac_build). Four octets a round, then the rest one by one. */
 #define STEP(j)                                                                  \
     do {                                                                         \
-        off = next[(off << shift) + cls[u[j]]];                                  \
+        off = next[(off << shift) + col[u[j]]];                                  \
         if (off >= thresh && report(ac, (uint32_t)off, (j) + 1, hit, ud)) {      \
             return 1;                                                            \
         }                                                                        \
@@ -343,7 +352,7 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
                                                           size_t rounds)
 {
     const uint16_t *next = ac->next;
-    const uint8_t *cls = ac->cls;
+    const uint32_t *col = ac->col;
     const size_t thresh = ac->thresh;
     const unsigned shift = DLV_AC_SHIFT;
     size_t len = rounds;
@@ -362,7 +371,7 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
     while (i < len && !stop) {
 #pragma GCC unroll 4
         for (int j = 0; j < k; j++) {
-            st[j] = next[(st[j] << shift) + cls[p[j][i]]];
+            st[j] = next[(st[j] << shift) + col[p[j][i]]];
             if (st[j] >= thresh) {
                 size_t e = (size_t)(p[j] - u) + i + 1;
                 if (e > w->from[j]) {
@@ -423,7 +432,7 @@ static int finish(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int j
         size_t a = *truth, b = w->at_cut[j], q = w->from[j];
         /* bounded by the stream's walked octets */
         while (q < w->pos[j] && a != b) {
-            size_t c = ac->cls[u[q]];
+            size_t c = ac->col[u[q]];
             a = ac->next[(a << DLV_AC_SHIFT) + c];
             b = ac->next[(b << DLV_AC_SHIFT) + c];
             q++;
