@@ -88,20 +88,22 @@ int dlv_family_find(const char *name);
 dlv_reason dlv_status_reason(const char *status);
 
 /* ---- Aho-Corasick automaton over lower-cased, white-space-folded text ---- */
-#define DLV_AC_SHIFT 4 /* a part of a row: 16 classes */
+#define DLV_AC_SHIFT 4 /* a part of a row: 16 classes (the walk's step relies on it) */
+#define DLV_AC_MAX_STATES 16383 /* a state word (s << 2) fits 16 bits; the tables need 11,090 */
 typedef struct dlv_ac {
     deliver_ctx *ctx;
     uint8_t cls[256];      /* octet -> class (0: not in any needle) */
-    uint32_t col[256];     /* octet -> its class's place in the table (see next) */
+    uint32_t colb[256];    /* octet -> byte offset of its class's column (see next) */
     unsigned nclass;
     uint32_t nstates;
-    uint16_t *next;        /* the full DFA: the target state of state s on an octet o is
-                              next[(s << DLV_AC_SHIFT) + col[o]]. The rows are cut in parts of
-                              1 << DLV_AC_SHIFT classes, part p of every state stored after part
-                              p - 1 of every state; the classes are numbered by how common
-                              their octets are in text, so most of a walk reads part 0, one
-                              cache line per state. 16 bits halve the table, which is walked at
-                              random */
+    uint16_t *next;        /* the full DFA. The rows are cut in parts of 1 << DLV_AC_SHIFT
+                              classes, part p of every state stored after part p - 1 of every
+                              state; the classes are numbered by how common their octets are
+                              in text, so most of a walk reads part 0, and two states share a
+                              cache line. An entry is the target state s as its word s << 2:
+                              the entry for octet o in state s is at byte offset
+                              colb[o] + 8 (s << 2) (32 octets a part row). 16 bits halve the
+                              table, which is walked at random */
     void *next_mem;        /* the allocation that holds next (aligned to a cache line) */
     uint32_t thresh;       /* states from here on end a needle */
     int32_t *out;          /* per state: first needle index ending here, -1 none */

@@ -159,7 +159,7 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
         }
     }
     dlv_free(ctx, last);
-    if ((uint64_t)ns * nc >= 0x80000000u || ns > UINT16_MAX) {
+    if ((uint64_t)ns * nc >= 0x80000000u || ns > DLV_AC_MAX_STATES) {
         dlv_free(ctx, trie);
         dlv_free(ctx, fail);
         dlv_free(ctx, queue);
@@ -246,13 +246,13 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     ac->next = (uint16_t *)(((uintptr_t)ac->next_mem + 63) & ~(uintptr_t)63);
     for (size_t q = 0; q < ns; q++) {
         for (unsigned c = 0; c < nc; c++) {
-            ac->next[(c / w) * ns * w + id[q] * w + c % w] = t16[q * nc + c];
+            ac->next[(c / w) * ns * w + id[q] * w + c % w] = (uint16_t)(t16[q * nc + c] << 2);
         }
     }
     dlv_free(ctx, id);
     dlv_free(ctx, t16);
     for (unsigned o = 0; o < 256; o++) {
-        ac->col[o] = (uint32_t)((ac->cls[o] / w) * ns * w + ac->cls[o] % w);
+        ac->colb[o] = (uint32_t)(((ac->cls[o] / w) * ns * w + ac->cls[o] % w) * sizeof(uint16_t));
     }
     ac->nstates = ns;
     ac->thresh = thresh;
@@ -273,22 +273,27 @@ static int report(const dlv_ac *ac, uint32_t st, size_t end,
     return stop;
 }
 
-/* The sequential scan of u[i..n) from state *off (left at the state after u[n-1]); 1 when
- * hit asked to stop. */
+/* One step of a walk. A walk holds a state s as its table word v = s << 2 (dlv_ac.next), so
+ * the step is one load: the octet's column (colb, its byte offset, off the chain) plus
+ * 8 v = 32 s, the byte offset of the state's 16 entries in that part. */
+#define AC_NEXT(next, colb, v, octet) \
+    ((size_t)*(const uint16_t *)((next) + (colb)[(octet)] + ((v) << 3)))
+
+/* The sequential scan of u[i..n) from the state word *offp (left at the one after u[n-1]);
+ * 1 when hit asked to stop. */
 static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n, size_t *offp,
                     int (*hit)(size_t needle, size_t end, void *ud), void *ud)
 {
-    const uint16_t *next = ac->next;
-    const uint32_t *col = ac->col;
-    const size_t thresh = ac->thresh;
-    const unsigned shift = DLV_AC_SHIFT;
-    size_t off = *offp;
+    const char *next = (const char *)ac->next;
+    const uint32_t *colb = ac->colb;
+    const size_t thresh = (size_t)ac->thresh << 2;
+    size_t v = *offp;
     /* white space runs match one space: the table stays put on the second and later
      * octets of a run (dlv_ac_build). Four octets a round, then the rest one by one. */
 #define STEP(j)                                                                  \
     do {                                                                         \
-        off = next[(off << shift) + col[u[j]]];                                  \
-        if (off >= thresh && report(ac, (uint32_t)off, (j) + 1, hit, ud)) {      \
+        v = AC_NEXT(next, colb, v, u[j]);                                        \
+        if (v >= thresh && report(ac, (uint32_t)(v >> 2), (j) + 1, hit, ud)) {   \
             return 1;                                                            \
         }                                                                        \
     } while (0)
@@ -302,7 +307,7 @@ static int run_from(const dlv_ac *ac, const unsigned char *u, size_t i, size_t n
         STEP(i);
     }
 #undef STEP
-    *offp = off;
+    *offp = v;
     return 0;
 }
 
@@ -351,10 +356,9 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
                                                           ac_streams *w, const int k,
                                                           size_t rounds)
 {
-    const uint16_t *next = ac->next;
-    const uint32_t *col = ac->col;
-    const size_t thresh = ac->thresh;
-    const unsigned shift = DLV_AC_SHIFT;
+    const char *next = (const char *)ac->next;
+    const uint32_t *colb = ac->colb;
+    const size_t thresh = (size_t)ac->thresh << 2;
     size_t len = rounds;
     for (int j = 0; j < k; j++) {
         len = w->end[j] - w->pos[j] < len ? w->end[j] - w->pos[j] : len;
@@ -371,7 +375,7 @@ static inline __attribute__((always_inline)) int lockstep(const dlv_ac *ac,
     while (i < len && !stop) {
 #pragma GCC unroll 4
         for (int j = 0; j < k; j++) {
-            st[j] = next[(st[j] << shift) + col[p[j][i]]];
+            st[j] = AC_NEXT(next, colb, st[j], p[j][i]);
             if (st[j] >= thresh) {
                 size_t e = (size_t)(p[j] - u) + i + 1;
                 if (e > w->from[j]) {
@@ -405,7 +409,7 @@ static int walk(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int k, 
         rounds -= w->pos[0] - before;
         /* stream 0's hits come before everything not yet reported */
         for (size_t h = 0; h < w->nheld[0]; h++) {
-            if (report(ac, w->held[0][h].off, w->held[0][h].end, hit, ud)) {
+            if (report(ac, w->held[0][h].off >> 2, w->held[0][h].end, hit, ud)) {
                 return 1;
             }
         }
@@ -432,11 +436,10 @@ static int finish(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int j
         size_t a = *truth, b = w->at_cut[j], q = w->from[j];
         /* bounded by the stream's walked octets */
         while (q < w->pos[j] && a != b) {
-            size_t c = ac->col[u[q]];
-            a = ac->next[(a << DLV_AC_SHIFT) + c];
-            b = ac->next[(b << DLV_AC_SHIFT) + c];
+            a = AC_NEXT((const char *)ac->next, ac->colb, a, u[q]);
+            b = AC_NEXT((const char *)ac->next, ac->colb, b, u[q]);
             q++;
-            if (a >= ac->thresh && report(ac, (uint32_t)a, q, hit, ud)) {
+            if (a >= (size_t)ac->thresh << 2 && report(ac, (uint32_t)(a >> 2), q, hit, ud)) {
                 return 1;
             }
         }
@@ -450,7 +453,7 @@ static int finish(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int j
         }
     }
     for (; h < w->nheld[j]; h++) {
-        if (report(ac, w->held[j][h].off, w->held[j][h].end, hit, ud)) {
+        if (report(ac, w->held[j][h].off >> 2, w->held[j][h].end, hit, ud)) {
             return 1;
         }
     }

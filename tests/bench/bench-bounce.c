@@ -43,6 +43,9 @@ static long read_file(int dfd, const char *name, unsigned char **buf, size_t *ca
     ssize_t r;
     while ((r = read(fd, *buf + len, *cap - len)) > 0) {
         len += (size_t)r;
+        if (len < *cap) {
+            break; /* a regular file's read returns less than asked only at its end */
+        }
         if (len == *cap) {
             *cap *= 2;
             *buf = realloc(*buf, *cap);
