@@ -181,7 +181,7 @@ static char *fold(dlv_arena *a, const char *s, size_t n, size_t max)
     if (n > max) {
         n = max;
     }
-    char *o = dlv_arena_alloc(a, n + 1);
+    char *o = dlv_arena_alloc_raw(a, n + 1);
     if (!o) {
         return NULL;
     }
@@ -1683,7 +1683,7 @@ static int html_at(const char *h, size_t i, size_t n, const char *w)
  */
 static char *html_text(dlv_arena *a, const char *h, size_t n, size_t *out_len)
 {
-    char *o = dlv_arena_alloc(a, n + 1);
+    char *o = dlv_arena_alloc_raw(a, n + 1);
     if (!o) {
         return NULL;
     }
@@ -1764,7 +1764,7 @@ static size_t parse_ses_json(deliver_bounce *b, const char *s, size_t n)
         return 0;
     }
     /* unescape \" (an SNS envelope quotes the SES message) and drop line ends */
-    char *j = dlv_arena_alloc(a, n + 1);
+    char *j = dlv_arena_alloc_raw(a, n + 1);
     if (!j) {
         return 0;
     }
@@ -2023,7 +2023,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
                 need += (f->raw_len > 200 ? 200 : f->raw_len) + 1;
             }
         }
-        hbuf = dlv_arena_alloc(a, need + 1);
+        hbuf = dlv_arena_alloc_raw(a, need + 1);
         if (!hbuf) {
             return DELIVER_E_NOMEM;
         }

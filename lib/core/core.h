@@ -40,6 +40,8 @@ typedef struct dlv_arena {
 } dlv_arena;
 void dlv_arena_init(dlv_arena *a, deliver_ctx *ctx);
 void *dlv_arena_alloc(dlv_arena *a, size_t n);          /* 8-byte aligned, zeroed */
+/* The same, not zeroed: for outputs their writer fills (up to the NUL it writes) */
+void *dlv_arena_alloc_raw(dlv_arena *a, size_t n);
 char *dlv_arena_strndup(dlv_arena *a, const char *s, size_t n);
 void *dlv_arena_memdup(dlv_arena *a, const void *p, size_t n); /* adds a NUL after n bytes */
 void dlv_arena_clear(dlv_arena *a);

@@ -101,6 +101,15 @@ void dlv_arena_init(dlv_arena *a, deliver_ctx *ctx)
 
 void *dlv_arena_alloc(dlv_arena *a, size_t n)
 {
+    void *p = dlv_arena_alloc_raw(a, n);
+    if (p) {
+        memset(p, 0, n);
+    }
+    return p;
+}
+
+void *dlv_arena_alloc_raw(dlv_arena *a, size_t n)
+{
     if (n > SIZE_MAX - 16 - ARENA_HDR - ARENA_CHUNK) {
         return NULL;
     }
@@ -126,7 +135,6 @@ void *dlv_arena_alloc(dlv_arena *a, size_t n)
     }
     void *p = (char *)c + ARENA_HDR + c->used;
     c->used += n;
-    memset(p, 0, n);
     return p;
 }
 

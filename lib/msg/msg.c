@@ -239,7 +239,7 @@ const dlv_field *dlv_header_find(const dlv_header *h, const char *name, size_t n
 
 static char *unfold(dlv_arena *a, const char *s, size_t n, size_t *out_len)
 {
-    char *o = dlv_arena_alloc(a, n + 1);
+    char *o = dlv_arena_alloc_raw(a, n + 1);
     if (!o) {
         return NULL;
     }
@@ -327,7 +327,7 @@ static size_t b64_into(const char *s, size_t n, char *o)
 
 char *dlv_base64_decode(dlv_arena *a, const char *s, size_t n, size_t *out_len)
 {
-    char *o = dlv_arena_alloc(a, n + 1);
+    char *o = dlv_arena_alloc_raw(a, n + 1);
     if (!o) {
         return NULL;
     }
@@ -339,7 +339,7 @@ char *dlv_base64_decode(dlv_arena *a, const char *s, size_t n, size_t *out_len)
 
 char *dlv_qp_decode(dlv_arena *a, const char *s, size_t n, size_t *out_len)
 {
-    char *o = dlv_arena_alloc(a, n + 1);
+    char *o = dlv_arena_alloc_raw(a, n + 1);
     if (!o) {
         return NULL;
     }
@@ -496,7 +496,7 @@ char *dlv_rfc2047_decode(dlv_arena *a, const char *s, size_t n)
     if (n > (SIZE_MAX - 1) / 3) {
         return NULL;
     }
-    char *o = dlv_arena_alloc(a, 3 * n + 1);
+    char *o = dlv_arena_alloc_raw(a, 3 * n + 1);
     if (!o) {
         return NULL;
     }
