@@ -3,7 +3,8 @@
  * decoding, relaxed canonical form, Content-Type parameters and the MIME split. Aborts when
  * an invariant of the results does not hold (parts inside the input, depth within the limit),
  * or when the split of an input without CR differs with lf_only (its own line search and
- * delimiter index) from the split without it.
+ * delimiter index) from the split without it, header fields included; and when the header
+ * parser for LF-only input (one search a line) gives other fields than the general one.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
@@ -11,6 +12,22 @@
 #include <string.h>
 
 #include "msg/msg.h"
+
+/* The same fields at the same places, the same end and truncation. */
+static int same_header(const dlv_header *x, const dlv_header *y)
+{
+    if (x->count != y->count || x->end != y->end || x->truncated != y->truncated) {
+        return 0;
+    }
+    for (size_t i = 0; i < x->count; i++) {
+        const dlv_field *f = &x->fields[i], *g = &y->fields[i];
+        if (f->name != g->name || f->name_len != g->name_len || f->value != g->value ||
+            f->value_len != g->value_len || f->raw != g->raw || f->raw_len != g->raw_len) {
+            return 0;
+        }
+    }
+    return 1;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -78,12 +95,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const dlv_part *p = &m.parts[i], *q = &lf.parts[i];
                 if (p->body != q->body || p->body_len != q->body_len || p->depth != q->depth ||
                     p->parent != q->parent || strcmp(p->type, q->type) != 0 ||
-                    p->data_len != q->data_len || memcmp(p->data, q->data, p->data_len) != 0) {
+                    p->data_len != q->data_len || memcmp(p->data, q->data, p->data_len) != 0 ||
+                    !same_header(&p->hdr, &q->hdr)) {
                     abort();
                 }
             }
         }
         dlv_mime_free(&lf);
+        dlv_header h1, h2;
+        if (dlv_header_parse(&a, buf, size, &h1) == DELIVER_OK &&
+            dlv_header_parse_lf(&a, buf, size, &h2) == DELIVER_OK && !same_header(&h1, &h2)) {
+            abort();
+        }
     }
     size_t n;
     (void)dlv_qp_decode(&a, buf, size, &n);
