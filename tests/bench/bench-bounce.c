@@ -7,8 +7,9 @@
  * read per file). The time of the reads alone is measured too and printed beside it
  * (read_only_pass), so the share of I/O in a pass is visible. Ours is the best of PASSES
  * passes; Sisimai's script reports a rate that includes perl compiling Sisimai's modules in
- * its first pass, so it runs twice (1 pass, SISIMAI_PASSES passes) and the difference gives
- * its steady state: the goal is judged on that, like for like.
+ * its first pass, so it runs with 1 pass and with SISIMAI_PASSES passes, SISIMAI_RUNS times
+ * each, and the difference of the fastest of each gives its steady state: the goal is judged
+ * on that, like for like (both sides' fastest).
  * usage: bench-bounce [--no-peer] BOUNCE-DIR [PASSES]
  * --no-peer skips Sisimai (for valgrind --tool=callgrind: instruction counts of ours only).
  * SPDX-License-Identifier: BSD-2-Clause
@@ -61,6 +62,7 @@ static int cmp(const void *a, const void *b)
 }
 
 #define SISIMAI_PASSES 4
+#define SISIMAI_RUNS 3
 
 /* Run the peer's script over files[0..n) for `passes` passes; its seconds and rate. */
 static int run_sisimai(const char *script, char **files, size_t n, int passes, double *secs,
@@ -210,9 +212,25 @@ int main(int argc, char **argv)
     /* once with one pass and once with SISIMAI_PASSES: the script's own figure includes
      * perl compiling Sisimai's modules on first use, so the difference of the two runs is
      * its steady state, which is what our best pass is compared with */
+    /* SISIMAI_RUNS times each, the fastest of each kept: the same filter for a busy
+     * machine as our best pass (one pair of runs gave steady states 17 % apart) */
     double t1 = 0, tn = 0, theirs = 0;
-    if (run_sisimai(path, files, n, 1, &t1, NULL) < 0 ||
-        run_sisimai(path, files, n, SISIMAI_PASSES, &tn, &theirs) < 0 || tn <= t1) {
+    for (int r = 0; r < SISIMAI_RUNS; r++) {
+        double a = 0, b = 0, rate = 0;
+        if (run_sisimai(path, files, n, 1, &a, NULL) < 0 ||
+            run_sisimai(path, files, n, SISIMAI_PASSES, &b, &rate) < 0) {
+            printf("sisimai: the script gave no figures\n");
+            return 1;
+        }
+        if (r == 0 || a < t1) {
+            t1 = a;
+        }
+        if (r == 0 || b < tn) {
+            tn = b;
+            theirs = rate;
+        }
+    }
+    if (tn <= t1) {
         printf("sisimai: the script gave no figures\n");
         return 1;
     }
@@ -220,7 +238,8 @@ int main(int argc, char **argv)
     struct rusage rc;
     getrusage(RUSAGE_CHILDREN, &rc);
     printf("sisimai peak_rss=%ld KiB\n", rc.ru_maxrss);
-    printf("sisimai steady state: %.0f msgs_per_sec (passes 2..%d)\n", steady, SISIMAI_PASSES);
+    printf("sisimai steady state: %.0f msgs_per_sec (passes 2..%d; fastest of %d runs each)\n",
+           steady, SISIMAI_PASSES, SISIMAI_RUNS);
     printf("speed-up: %.1fx Sisimai's steady state, %.1fx the script's %d-pass figure; "
            "goal >= 50x (like for like: best pass against steady state): %s; peak memory %s "
            "10 MB\n",
