@@ -59,7 +59,8 @@ DELIVER_API size_t deliver_bounce_limit(deliver_bounce_limit_id which);
  * Create a bounce classifier.
  * @param out receives the handle, or NULL on failure.
  * @param ctx the context (kept alive by the handle).
- * @return DELIVER_OK, DELIVER_E_INVALID (NULL argument) or DELIVER_E_NOMEM.
+ * @return DELIVER_OK, DELIVER_E_INVALID (NULL argument), DELIVER_E_NOMEM, or DELIVER_E_LIMIT
+ *         (the built-in phrase tables outgrew the automaton: a build fault the tests catch).
  * @since 0.1
  */
 DELIVER_API deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx);

@@ -1232,14 +1232,15 @@ static const char *const rcpt_prefixes[] = {
 
 /* Octet triples hashed to 10 bits (every prefix above has at least three octets): a prefix
  * whose first triple's hash is not among the line's is not searched (only a quick "no",
- * never a "yes"). The hash of (a, b, c) is a 31^2 ^ b 31 ^ c, so a line's triples are
- * hashed rolling, one multiply an octet. */
+ * never a "yes"). The hash of (a, b, c) is a M^2 ^ b M ^ c, so a line's triples are
+ * hashed rolling in parse_text (a M^2 is the previous b M times M), one multiply an octet. */
 #define TRIPLE_BITS 1024
+#define TRIPLE_MUL 31u
 #define N_PREFIXES (sizeof(rcpt_prefixes) / sizeof(rcpt_prefixes[0]))
 _Static_assert(N_PREFIXES <= 32, "one bit per recipient prefix in a uint32_t");
 static unsigned triple_hash(unsigned a, unsigned b, unsigned c)
 {
-    return ((a * 961u) ^ (b * 31u) ^ c) & (TRIPLE_BITS - 1);
+    return ((a * TRIPLE_MUL * TRIPLE_MUL) ^ (b * TRIPLE_MUL) ^ c) & (TRIPLE_BITS - 1);
 }
 
 static void prefix_map(uint32_t *at)
@@ -1301,11 +1302,12 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
         uint32_t maybe = 0;
         if (lowlen >= 3) {
             const unsigned char *ul = (const unsigned char *)low;
-            unsigned ha = ul[0] * 961u, hb = ul[1] * 31u; /* a 31^2, b 31 of the next triple */
+            /* a M^2 and b M of the next triple (see triple_hash) */
+            unsigned ha = ul[0] * TRIPLE_MUL * TRIPLE_MUL, hb = ul[1] * TRIPLE_MUL;
             for (size_t k = 2; k < lowlen; k++) {
                 maybe |= b->prefix_at[(ha ^ hb ^ ul[k]) & (TRIPLE_BITS - 1)];
-                ha = hb * 31u;
-                hb = ul[k] * 31u;
+                ha = hb * TRIPLE_MUL;
+                hb = ul[k] * TRIPLE_MUL;
             }
         }
         for (size_t k = 0; maybe && !found; k++, maybe >>= 1) {
@@ -2325,10 +2327,11 @@ deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx)
     b->mime.lazy_decode = 1; /* only the parts read are decoded: see part_ready() */
     dlv_findings_init(&b->findings, ctx);
     prefix_map(b->prefix_at);
-    if (dlv_ac_build(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count) < 0) {
+    deliver_status st = dlv_ac_build(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count);
+    if (st < 0) {
         dlv_ctx_unref(ctx);
         dlv_free(ctx, b);
-        return DELIVER_E_NOMEM;
+        return st; /* E_NOMEM, or E_LIMIT when the tables outgrow the automaton */
     }
     *out = b;
     return DELIVER_OK;

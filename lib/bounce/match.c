@@ -433,13 +433,15 @@ static int finish(const dlv_ac *ac, const unsigned char *u, ac_streams *w, int j
 {
     size_t h = 0;
     if (j > 0 && w->at_cut[j] != *truth) {
+        const char *next = (const char *)ac->next;
+        const size_t thresh = (size_t)ac->thresh << 2; /* as a state word */
         size_t a = *truth, b = w->at_cut[j], q = w->from[j];
         /* bounded by the stream's walked octets */
         while (q < w->pos[j] && a != b) {
-            a = AC_NEXT((const char *)ac->next, ac->colb, a, u[q]);
-            b = AC_NEXT((const char *)ac->next, ac->colb, b, u[q]);
+            a = AC_NEXT(next, ac->colb, a, u[q]);
+            b = AC_NEXT(next, ac->colb, b, u[q]);
             q++;
-            if (a >= (size_t)ac->thresh << 2 && report(ac, (uint32_t)(a >> 2), q, hit, ud)) {
+            if (a >= thresh && report(ac, (uint32_t)(a >> 2), q, hit, ud)) {
                 return 1;
             }
         }

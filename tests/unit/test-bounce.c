@@ -1,7 +1,8 @@
 /*
  * Unit tests of the bounce classifier through the public API: a DSN, a qmail text bounce,
  * an auto-reply, an ARF report, a non-bounce, the bare reply classifier, limits and misuse;
- * and the phrase automaton's several-stream scan against its one-stream reference.
+ * the phrase automaton's several-stream scan against its one-stream reference, and its
+ * limits: too many states refused, many octet classes still found.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "check.h"
@@ -72,6 +73,65 @@ static void test_ac_streams(deliver_ctx *ctx)
         }
     }
     CHECK(runs == 1200 && hits > 1000); /* the texts do hold needles */
+    dlv_ac_free(&ac);
+}
+
+/* Needles the built-in tables do not have: more states than a state word holds (refused,
+ * nothing leaked), and needles over 160 distinct octets (ten row parts, where the tables
+ * use four) found exactly where a plain search finds them. */
+static void test_ac_limits(deliver_ctx *ctx)
+{
+    static char texts[1500][16];
+    static dlv_needle nd[1500];
+    for (size_t i = 0; i < 1500; i++) {
+        /* a prefix of three letters no other needle has, then 12 more octets: at least
+         * 1500 x 12 = 18,000 states, past DLV_AC_MAX_STATES */
+        texts[i][0] = (char)('a' + i % 26);
+        texts[i][1] = (char)('a' + i / 26 % 26);
+        texts[i][2] = (char)('a' + i / 676);
+        memset(texts[i] + 3, 'q', 12);
+        texts[i][15] = '\0';
+        nd[i] = (dlv_needle){.kind = N_REASON, .id = 1, .scope = 0, .text = texts[i]};
+    }
+    dlv_ac ac;
+    CHECK_INT(dlv_ac_build(&ac, ctx, nd, 1500), DELIVER_E_LIMIT);
+
+    /* 80 needles of two octets each from 0x60..0xff: every octet its own class */
+    static char two[80][3];
+    for (size_t i = 0; i < 80; i++) {
+        two[i][0] = (char)(0x60 + 2 * i);
+        two[i][1] = (char)(0x61 + 2 * i);
+        two[i][2] = '\0';
+        nd[i] = (dlv_needle){.kind = N_REASON, .id = 1, .scope = 0, .text = two[i]};
+    }
+    CHECK_INT(dlv_ac_build(&ac, ctx, nd, 80), DELIVER_OK);
+    CHECK(ac.nclass > 160);
+    static char text[4096];
+    uint32_t seed = 777;
+    /* needles and single octets of 0x60..0xff at random */
+    for (size_t i = 0; i < sizeof(text); i++) {
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 8) % 3 == 0 && i + 2 <= sizeof(text)) {
+            memcpy(text + i, two[(seed >> 12) % 80], 2);
+            i++;
+        } else {
+            text[i] = (char)(0x60 + (seed >> 16) % 0xa0);
+        }
+    }
+    static ac_log got, want;
+    got.n = want.n = 0;
+    got.stop_after = want.stop_after = 0;
+    dlv_ac_run(&ac, text, sizeof(text), ac_hit, &got);
+    /* the plain search: needle k ends at i + 2 where text[i..i+2) is it */
+    for (size_t i = 0; i + 2 <= sizeof(text); i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x60 && (c - 0x60) % 2 == 0 && (unsigned char)text[i + 1] == c + 1) {
+            ac_hit((c - 0x60u) / 2, i + 2, &want);
+        }
+    }
+    CHECK(want.n > 1000); /* the text does hold needles */
+    size_t kept = want.n < 2048 ? want.n : 2048;
+    CHECK(got.n == want.n && memcmp(got.v, want.v, kept * sizeof(size_t)) == 0);
     dlv_ac_free(&ac);
 }
 
@@ -326,6 +386,7 @@ int main(void)
     deliver_bounce_free(b);
     deliver_bounce_free(NULL);
     test_ac_streams(ctx);
+    test_ac_limits(ctx);
     deliver_ctx_free(ctx);
     return check_done("bounce");
 }
