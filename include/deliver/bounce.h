@@ -169,7 +169,9 @@ DELIVER_API const char *deliver_bounce_get_feedback_type(const deliver_bounce *b
 DELIVER_API const char *deliver_bounce_get_decided_by(const deliver_bounce *b, size_t i);
 
 /** Number of findings of the last parse (one per failed recipient: `bounce.hard`,
- *  `bounce.soft`, `bounce.complaint`). @since 0.1 */
+ *  `bounce.soft`, `bounce.complaint`). They are made on the first call of this function or
+ *  deliver_bounce_get_finding() after a parse, so a caller that never reads them does not
+ *  pay for them; like every call on the handle, from the handle's one thread. @since 0.1 */
 DELIVER_API size_t deliver_bounce_finding_count(const deliver_bounce *b);
 
 /** Finding i, borrowed from the handle; NULL when out of range. @since 0.1 */

@@ -50,6 +50,7 @@ struct deliver_bounce {
     int recv_scope;    /* remote-host rule set of the host that made the bounce (the "by"
                           host of the oldest Received: field), 0 none */
     dlv_findings findings;
+    int findings_built; /* the findings are made when first asked for (add_findings) */
     char *norm;        /* the message with LF line ends, reused from parse to parse */
     size_t norm_cap;
     uint32_t prefix_at[1024]; /* octet triple hash -> the recipient prefixes (bit k for
@@ -1419,7 +1420,10 @@ static size_t parse_text(deliver_bounce *b, const char *t, size_t n, const char 
 static void reset(deliver_bounce *b)
 {
     dlv_arena_reset(&b->arena);
-    dlv_findings_clear(&b->findings);
+    if (b->findings_built) {
+        dlv_findings_clear(&b->findings);
+        b->findings_built = 0;
+    }
     dlv_err_clear(&b->err);
     b->n = 0;
     b->kind = DELIVER_BOUNCE_NONE;
@@ -1481,8 +1485,14 @@ static char *normalize(deliver_bounce *b, const uint8_t *buf, size_t len, size_t
     return o;
 }
 
+/* The findings of the recipients: made on the first read of them, not by every parse (a
+ * caller that only reads the recipients never pays for their formatting). */
 static void add_findings(deliver_bounce *b)
 {
+    if (b->findings_built) {
+        return;
+    }
+    b->findings_built = 1;
     for (size_t i = 0; i < b->n; i++) {
         rcpt *r = &b->r[i];
         const char *reason = dlv_reason_name(r->reason);
@@ -2401,7 +2411,6 @@ deliver_status deliver_bounce_parse(deliver_bounce *b, const uint8_t *buf, size_
             b->r[i].addr = "";
         }
     }
-    add_findings(b);
     return DELIVER_OK;
 }
 
@@ -2476,7 +2485,6 @@ deliver_status deliver_bounce_parse_reply(deliver_bounce *b, const char *text, s
     decide(b, r, NULL, 0);
     set_hard(r);
     b->kind = DELIVER_BOUNCE_FAILURE;
-    add_findings(b);
     return DELIVER_OK;
 }
 
@@ -2569,12 +2577,22 @@ const char *deliver_bounce_get_decided_by(const deliver_bounce *b, size_t i)
     return r ? r->decided : NULL;
 }
 
+/* The two readers of the findings make them on first use: a handle is used by one thread at
+ * a time, so the const reader may fill in what the last parse left to be derived. */
 size_t deliver_bounce_finding_count(const deliver_bounce *b)
 {
-    return b ? b->findings.count : 0;
+    if (!b) {
+        return 0;
+    }
+    add_findings((deliver_bounce *)b);
+    return b->findings.count;
 }
 
 const deliver_finding *deliver_bounce_get_finding(const deliver_bounce *b, size_t i)
 {
-    return b ? dlv_findings_get(&b->findings, i) : NULL;
+    if (!b) {
+        return NULL;
+    }
+    add_findings((deliver_bounce *)b);
+    return dlv_findings_get(&b->findings, i);
 }

@@ -192,6 +192,10 @@ int main(void)
     CHECK_STR(deliver_bounce_get_recipient(b, 0), "user@example.net");
     CHECK_STR(deliver_bounce_get_reason(b, 0), "mailboxfull");
     CHECK_STR(deliver_bounce_get_mta(b), "qmail");
+    /* findings are made when first read: get before count, and of this parse only */
+    CHECK_STR(deliver_finding_id(deliver_bounce_get_finding(b, 0)), "bounce.soft");
+    CHECK(deliver_bounce_get_finding(b, 1) == NULL);
+    CHECK_INT(deliver_bounce_finding_count(b), 1);
 
     /* auto-reply */
     CHECK_INT(parse(b, "From: Away <away@example.org>\nAuto-Submitted: auto-replied\n"
@@ -217,6 +221,7 @@ int main(void)
     CHECK_INT(parse(b, "From: a@example.org\nSubject: hello\n\nlunch?\n"), DELIVER_OK);
     CHECK_INT(deliver_bounce_get_kind(b), DELIVER_BOUNCE_NONE);
     CHECK_INT(deliver_bounce_recipient_count(b), 0);
+    CHECK_INT(deliver_bounce_finding_count(b), 0); /* the complaint's are gone */
     CHECK_INT(deliver_bounce_parse(b, NULL, 0), DELIVER_OK);
     CHECK_INT(deliver_bounce_parse(b, (const uint8_t *)"\r", 1), DELIVER_OK);
     CHECK_INT(deliver_bounce_parse(b, NULL, 5), DELIVER_E_INVALID);
