@@ -38,7 +38,12 @@ typedef struct rcpt {
 struct deliver_bounce {
     deliver_ctx *ctx;
     dlv_errmsg err;
+    /* one automaton per kind of scan, each with only the needles its scan reads (see
+     * keep_diag and the others): a diagnostic's reasons and outright phrases, the report
+     * text's family marks and end markers, the bounce's header marks */
     dlv_ac ac;
+    dlv_ac ac_text;
+    dlv_ac ac_hdr;
     dlv_arena arena;
     dlv_mime mime;
     rcpt *r;
@@ -565,14 +570,34 @@ static int on_hit(size_t k, size_t end, void *ud)
     return 0;
 }
 
-static void run_scan(const deliver_bounce *b, const char *s, size_t n, scan *sc, int stop_at_end)
+/* The needles each scan reads: a diagnostic (text_hits) its reasons and outright phrases;
+ * the report text (classify) the family marks and where the error text ends; the header
+ * marks the family marks, bounce and auto-reply signs, and the outright phrases of a
+ * family (only those count there). */
+static int keep_diag(const dlv_needle *n)
+{
+    return n->kind == N_REASON || n->kind == N_FORMAT;
+}
+
+static int keep_text(const dlv_needle *n)
+{
+    return n->kind == N_FAMILY || n->kind == N_END;
+}
+
+static int keep_hdr(const dlv_needle *n)
+{
+    return n->kind == N_FAMILY || n->kind == N_BOUNCE || n->kind == N_VACATION ||
+           (n->kind == N_FORMAT && n->scope != S_ANY && n->scope < S_RHOST_FIRST);
+}
+
+static void run_scan(const dlv_ac *ac, const char *s, size_t n, scan *sc, int stop_at_end)
 {
     memset(sc, 0, sizeof(*sc));
     sc->stop_at_end = stop_at_end;
     sc->nd = dlv_bounce_needles;
     sc->end_at = (size_t)-1;
     if (s && n) {
-        dlv_ac_run(&b->ac, s, n, on_hit, sc);
+        dlv_ac_run(ac, s, n, on_hit, sc);
     }
 }
 
@@ -583,7 +608,7 @@ static uint64_t text_hits(const deliver_bounce *b, const char *s, size_t n, cons
                           size_t nscopes, dlv_reason *fmt, int *fmt_scope)
 {
     scan sc;
-    run_scan(b, s, n, &sc, 0);
+    run_scan(&b->ac, s, n, &sc, 0);
     if (fmt) {
         uint32_t best = UINT32_MAX;
         for (size_t i = 0; i < sc.nformat; i++) {
@@ -2016,7 +2041,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
         text = t;
     }
     scan tsc;
-    run_scan(b, text, text_len, &tsc, 1);
+    run_scan(&b->ac_text, text, text_len, &tsc, 1);
     size_t cut = tsc.end_at < text_len ? tsc.end_at : text_len;
     const char *after = text ? text + cut : NULL;
     size_t after_len = text_len - cut;
@@ -2056,7 +2081,7 @@ static deliver_status classify(deliver_bounce *b, const char *msg, size_t len)
             }
         }
         *o = '\0';
-        run_scan(b, hbuf, strlen(hbuf), &hsc, 0);
+        run_scan(&b->ac_hdr, hbuf, strlen(hbuf), &hsc, 0);
     }
     b->family = dlv_family_resolve(tsc.family ? tsc.family : hsc.family,
                                    tsc.families | hsc.families);
@@ -2337,8 +2362,20 @@ deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx)
     b->mime.lazy_decode = 1; /* only the parts read are decoded: see part_ready() */
     dlv_findings_init(&b->findings, ctx);
     prefix_map(b->prefix_at);
-    deliver_status st = dlv_ac_build(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count);
+    deliver_status st =
+        dlv_ac_build_if(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count, keep_diag);
+    if (st >= 0) {
+        st = dlv_ac_build_if(&b->ac_text, ctx, dlv_bounce_needles, dlv_bounce_needle_count,
+                             keep_text);
+    }
+    if (st >= 0) {
+        st = dlv_ac_build_if(&b->ac_hdr, ctx, dlv_bounce_needles, dlv_bounce_needle_count,
+                             keep_hdr);
+    }
     if (st < 0) {
+        dlv_ac_free(&b->ac);
+        dlv_ac_free(&b->ac_text);
+        dlv_ac_free(&b->ac_hdr);
         dlv_ctx_unref(ctx);
         dlv_free(ctx, b);
         return st; /* E_NOMEM, or E_LIMIT when the tables outgrow the automaton */
@@ -2357,6 +2394,8 @@ void deliver_bounce_free(deliver_bounce *b)
     dlv_mime_free(&b->mime);
     dlv_findings_clear(&b->findings);
     dlv_ac_free(&b->ac);
+    dlv_ac_free(&b->ac_text);
+    dlv_ac_free(&b->ac_hdr);
     dlv_free(ctx, b->r);
     dlv_free(ctx, b->norm);
     dlv_free(ctx, b);

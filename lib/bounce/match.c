@@ -21,6 +21,12 @@ void dlv_ac_free(dlv_ac *ac)
 
 deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, size_t count)
 {
+    return dlv_ac_build_if(ac, ctx, nd, count, NULL);
+}
+
+deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, size_t count,
+                               int (*keep)(const dlv_needle *n))
+{
     memset(ac, 0, sizeof(*ac));
     ac->ctx = ctx;
     /* classes: every distinct octet used by a needle (upper case as lower case, any white
@@ -33,6 +39,9 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     size_t total = 1, spaces = 0;
     used[' '] = 1;
     for (size_t i = 0; i < count; i++) {
+        if (keep && !keep(&nd[i])) {
+            continue;
+        }
         for (const unsigned char *p = (const unsigned char *)nd[i].text; *p; p++) {
             int c = *p >= 'A' && *p <= 'Z' ? *p + 32 : *p;
             int ws = c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -84,6 +93,9 @@ deliver_status dlv_ac_build(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *nd, 
     const unsigned nc = ac->nclass;
     /* trie; transitions 0 mean "none" (state 0 is the root, never a child) */
     for (size_t i = 0; i < count; i++) {
+        if (keep && !keep(&nd[i])) {
+            continue;
+        }
         uint32_t s = 0;
         for (const unsigned char *p = (const unsigned char *)nd[i].text; *p; p++) {
             uint32_t *t = &trie[(size_t)s * nc + ac->cls[*p]];

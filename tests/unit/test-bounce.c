@@ -1,8 +1,9 @@
 /*
  * Unit tests of the bounce classifier through the public API: a DSN, a qmail text bounce,
  * an auto-reply, an ARF report, a non-bounce, the bare reply classifier, limits and misuse;
- * the phrase automaton's several-stream scan against its one-stream reference, and its
- * limits: too many states refused, many octet classes still found.
+ * the phrase automaton's several-stream scan against its one-stream reference, an automaton
+ * of some needles against the whole one, and its limits: too many states refused, many octet
+ * classes still found.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "check.h"
@@ -74,6 +75,60 @@ static void test_ac_streams(deliver_ctx *ctx)
     }
     CHECK(runs == 1200 && hits > 1000); /* the texts do hold needles */
     dlv_ac_free(&ac);
+}
+
+static int keep_family_end(const dlv_needle *n)
+{
+    return n->kind == N_FAMILY || n->kind == N_END;
+}
+
+/* An automaton of some of the needles reports what the whole one does for those needles,
+ * hit for hit and with their indexes in the whole table. */
+static void test_ac_subset(deliver_ctx *ctx)
+{
+    dlv_ac all, some;
+    CHECK_INT(dlv_ac_build(&all, ctx, dlv_bounce_needles, dlv_bounce_needle_count), DELIVER_OK);
+    CHECK_INT(dlv_ac_build_if(&some, ctx, dlv_bounce_needles, dlv_bounce_needle_count,
+                              keep_family_end),
+              DELIVER_OK);
+    CHECK(some.nstates < all.nstates);
+    static char text[8000];
+    static ac_log whole, part;
+    uint32_t seed = 4242;
+    size_t kept_hits = 0;
+    for (int round = 0; round < 100; round++) {
+        size_t n = 0, want = (size_t)(round * 79) % sizeof(text);
+        while (n < want) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = (seed >> 8) % 2 ? dlv_bounce_needles[(seed >> 12) %
+                                                                     dlv_bounce_needle_count].text
+                                                : (seed >> 12) % 2 ? " " : "\n x ";
+            size_t k = strlen(piece);
+            if (n + k > want) {
+                break;
+            }
+            memcpy(text + n, piece, k);
+            n += k;
+        }
+        whole.n = part.n = 0;
+        whole.stop_after = part.stop_after = 0;
+        dlv_ac_run_one(&all, text, n, ac_hit, &whole);
+        dlv_ac_run(&some, text, n, ac_hit, &part);
+        /* the whole automaton's hits of kept needles, in their order */
+        size_t k = 0, ok = 1, lim = whole.n < 2048 ? whole.n : 2048;
+        for (size_t i = 0; i < lim; i += 2) {
+            if (!keep_family_end(&dlv_bounce_needles[whole.v[i]])) {
+                continue;
+            }
+            ok &= k + 1 < part.n && part.v[k] == whole.v[i] && part.v[k + 1] == whole.v[i + 1];
+            k += 2;
+        }
+        CHECK(ok && k == part.n);
+        kept_hits += k / 2;
+    }
+    CHECK(kept_hits > 100);
+    dlv_ac_free(&all);
+    dlv_ac_free(&some);
 }
 
 /* Needles the built-in tables do not have: more states than a state word holds (refused,
@@ -392,6 +447,7 @@ int main(void)
     deliver_bounce_free(NULL);
     test_ac_streams(ctx);
     test_ac_limits(ctx);
+    test_ac_subset(ctx);
     deliver_ctx_free(ctx);
     return check_done("bounce");
 }
