@@ -7,6 +7,10 @@
 
 #include <string.h>
 
+/* states of depth up to this are numbered breadth-first, deeper ones needle by needle (3 to 8
+ * measured the same; all breadth-first was 4-6 % slower over the corpus) */
+#define AC_SHALLOW 4
+
 void dlv_ac_free(dlv_ac *ac)
 {
     if (!ac->ctx) {
@@ -118,7 +122,17 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
             queue[qt++] = t;
         }
     }
+    /* where the states deeper than AC_SHALLOW start in the queue (it holds them by depth) */
+    size_t lvl_end = qt, deep_from = SIZE_MAX;
+    unsigned depth = 1;
     while (qh < qt) {
+        if (qh == lvl_end) {
+            depth++;
+            lvl_end = qt;
+            if (depth == AC_SHALLOW + 1) {
+                deep_from = qh;
+            }
+        }
         uint32_t s = queue[qh++];
         uint32_t f = fail[s];
         ac->dict[s] = ac->out[f] >= 0 ? (int32_t)f : ac->dict[f];
@@ -178,15 +192,17 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
         dlv_ac_free(ac);
         return DELIVER_E_LIMIT;
     }
-    /* renumber, in breadth-first order (the root and rsp, then by depth, a twin after its
-     * state: the states a walk is in most of the time come first and share cache lines),
-     * with the states that end a needle (or have one on their failure chain) last, so the
+    /* renumber: the root and rsp, then the states up to depth AC_SHALLOW breadth-first (the
+     * states a walk is in most of the time come first and share cache lines), then the
+     * deeper ones needle by needle, a twin after its state; with the states that end a needle (or have one on their failure chain) last, so the
      * scan tests "state >= thresh" instead of a flag bit */
     uint32_t *ord = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
     uint32_t *id = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
     int32_t *nout = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
     int32_t *ndict = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
-    if (!ord || !id || !nout || !ndict) {
+    uint8_t *deep = dlv_calloc(ctx, ns0, 1); /* per trie state: deeper than AC_SHALLOW */
+    if (!ord || !id || !nout || !ndict || !deep) {
+        dlv_free(ctx, deep);
         dlv_free(ctx, ord);
         dlv_free(ctx, id);
         dlv_free(ctx, nout);
@@ -200,12 +216,30 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
     size_t m = 0;
     ord[m++] = 0;
     ord[m++] = rsp;
-    for (size_t i = 0; i < qt; i++) {
+    if (deep_from > qt) {
+        deep_from = qt;
+    }
+    for (size_t i = 0; i < deep_from; i++) {
         ord[m++] = queue[i];
         if (twin[queue[i]]) {
             ord[m++] = twin[queue[i]];
         }
     }
+    /* the deeper states in the order they were made: each needle's own states one after
+     * another, so a walk along a phrase reads the table forward (the next state's row is
+     * in the same or the next cache line, which the hardware fetches ahead) */
+    for (size_t i = deep_from; i < qt; i++) {
+        deep[queue[i]] = 1;
+    }
+    for (uint32_t q = 1; q < ns0; q++) {
+        if (deep[q]) {
+            ord[m++] = q;
+            if (twin[q]) {
+                ord[m++] = twin[q];
+            }
+        }
+    }
+    dlv_free(ctx, deep);
     dlv_free(ctx, fail);
     dlv_free(ctx, queue);
     /* m == ns: the queue held every trie state but the root, and every twin follows its
