@@ -6,7 +6,8 @@
  * loop, as Sisimai does, into one reused buffer (openat on the directory, read, close: one
  * read per file). The time of the reads alone is measured too and printed beside it
  * (read_only_pass), so the share of I/O in a pass is visible. Ours is the best of PASSES
- * passes; Sisimai's script reports a rate that includes perl compiling Sisimai's modules in
+ * passes, then PASSES / 2 more after each of the peer's runs (a shared machine has busy
+ * spells of seconds; both sides' fastest are so taken over the same minutes); Sisimai's script reports a rate that includes perl compiling Sisimai's modules in
  * its first pass, so it runs with 1 pass and with SISIMAI_PASSES passes, SISIMAI_RUNS times
  * each, and the difference of the fastest of each gives its steady state: the goal is judged
  * on that, like for like (both sides' fastest).
@@ -102,6 +103,55 @@ static int run_sisimai(const char *script, char **files, size_t n, int passes, d
     return *secs > 0 ? 0 : -1;
 }
 
+/* Our side: the handle, the files, and the fastest pass so far. */
+typedef struct our_side {
+    deliver_bounce *b;
+    char **files;
+    size_t n, dirlen;
+    int dfd;
+    unsigned char *buf;
+    size_t bufcap;
+    size_t msgs, recipients;
+    int passes;
+    double best;
+    long maxrss; /* KiB, ours only (the peer runs in child processes) */
+} our_side;
+
+/* `passes` passes over every file: read it, classify it; the fastest pass is kept. */
+static void run_ours(our_side *o, int passes)
+{
+    for (int p = 0; p < passes; p++) {
+        double t0 = now();
+        for (size_t i = 0; i < o->n; i++) {
+            long len = read_file(o->dfd, o->files[i] + o->dirlen, &o->buf, &o->bufcap);
+            if (len < 0) {
+                continue;
+            }
+            deliver_bounce_parse(o->b, o->buf, (size_t)len);
+            o->recipients += deliver_bounce_recipient_count(o->b);
+            o->msgs++;
+        }
+        double dt = now() - t0;
+        if (dt < o->best) {
+            o->best = dt;
+        }
+        o->passes++;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    o->maxrss = ru.ru_maxrss;
+}
+
+/* Print our figures; our rate in messages a second. */
+static double report_ours(const our_side *o, double best_read)
+{
+    double rate = (double)o->n / o->best;
+    printf("libdeliver: files=%zu passes=%d messages=%zu results=%zu best_pass=%.4f s "
+           "msgs_per_sec=%.0f peak_rss=%ld KiB (read_only_pass=%.4f s of it)\n",
+           o->n, o->passes, o->msgs, o->recipients, o->best, rate, o->maxrss, best_read);
+    return rate;
+}
+
 int main(int argc, char **argv)
 {
     int no_peer = 0;
@@ -148,53 +198,32 @@ int main(int argc, char **argv)
         return 1;
     }
     /* files are opened relative to the directory (openat), so each open walks one name */
-    int dfd = open(path, O_RDONLY | O_DIRECTORY);
-    size_t dirlen = strlen(path) + 1;
-    if (dfd < 0) {
+    our_side o = {.b = b, .files = files, .n = n, .dirlen = strlen(path) + 1, .best = 1e30};
+    o.dfd = open(path, O_RDONLY | O_DIRECTORY);
+    o.bufcap = 1 << 20;
+    o.buf = malloc(o.bufcap);
+    if (o.dfd < 0 || !o.buf) {
         return 1;
     }
-    size_t bufcap = 1 << 20;
-    unsigned char *buf = malloc(bufcap);
-    size_t msgs = 0, recipients = 0;
-    double best = 1e30, best_read = 1e30;
+    double best_read = 1e30;
     for (int p = 0; p < passes; p++) {
         /* the reads alone, to show what part of a pass is I/O */
         double t0 = now();
         for (size_t i = 0; i < n; i++) {
-            read_file(dfd, files[i] + dirlen, &buf, &bufcap);
+            read_file(o.dfd, files[i] + o.dirlen, &o.buf, &o.bufcap);
         }
         double dt = now() - t0;
         if (dt < best_read) {
             best_read = dt;
         }
     }
-    for (int p = 0; p < passes; p++) {
-        double t0 = now();
-        for (size_t i = 0; i < n; i++) {
-            long len = read_file(dfd, files[i] + dirlen, &buf, &bufcap);
-            if (len < 0) {
-                continue;
-            }
-            deliver_bounce_parse(b, buf, (size_t)len);
-            recipients += deliver_bounce_recipient_count(b);
-            msgs++;
-        }
-        double dt = now() - t0;
-        if (dt < best) {
-            best = dt;
-        }
-    }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double ours = (double)n / best;
-    printf("libdeliver: files=%zu passes=%d messages=%zu results=%zu best_pass=%.4f s "
-           "msgs_per_sec=%.0f peak_rss=%ld KiB (read_only_pass=%.4f s of it)\n",
-           n, passes, msgs, recipients, best, ours, ru.ru_maxrss, best_read);
-    deliver_bounce_free(b);
-    deliver_ctx_free(ctx);
-    free(buf);
-    close(dfd);
+    run_ours(&o, passes);
     if (no_peer) {
+        report_ours(&o, best_read);
+        deliver_bounce_free(b);
+        deliver_ctx_free(ctx);
+        free(o.buf);
+        close(o.dfd);
         for (size_t i = 0; i < n; i++) {
             free(files[i]);
         }
@@ -206,6 +235,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/tools/bench_sisimai4.pl", dir);
     struct stat st;
     if (stat(path, &st) < 0 || system("perl -MSisimai -e 1 2>/dev/null") != 0) {
+        report_ours(&o, best_read);
         printf("sisimai: not available (needs perl with libsisimai-perl and %s)\n", path);
         return 0;
     }
@@ -216,20 +246,28 @@ int main(int argc, char **argv)
      * machine as our best pass (one pair of runs gave steady states 17 % apart) */
     double t1 = 0, tn = 0, theirs = 0;
     for (int r = 0; r < SISIMAI_RUNS; r++) {
-        double a = 0, b = 0, rate = 0;
-        if (run_sisimai(path, files, n, 1, &a, NULL) < 0 ||
-            run_sisimai(path, files, n, SISIMAI_PASSES, &b, &rate) < 0) {
-            printf("sisimai: the script gave no figures\n");
-            return 1;
+        double one = 0, more = 0, rate = 0;
+        if (run_sisimai(path, files, n, 1, &one, NULL) < 0 ||
+            run_sisimai(path, files, n, SISIMAI_PASSES, &more, &rate) < 0) {
+            tn = t1 = 0; /* no figures */
+            break;
         }
-        if (r == 0 || a < t1) {
-            t1 = a;
+        if (r == 0 || one < t1) {
+            t1 = one;
         }
-        if (r == 0 || b < tn) {
-            tn = b;
+        if (r == 0 || more < tn) {
+            tn = more;
             theirs = rate;
         }
+        /* more of ours between the peer's runs: both sides' fastest are then taken over the
+         * same minutes, so a busy spell on a shared machine cannot fall on one side only */
+        run_ours(&o, passes / 2 > 0 ? passes / 2 : 1);
     }
+    const double rate_ours = report_ours(&o, best_read);
+    deliver_bounce_free(b);
+    deliver_ctx_free(ctx);
+    free(o.buf);
+    close(o.dfd);
     if (tn <= t1) {
         printf("sisimai: the script gave no figures\n");
         return 1;
@@ -243,8 +281,9 @@ int main(int argc, char **argv)
     printf("speed-up: %.1fx Sisimai's steady state, %.1fx the script's %d-pass figure; "
            "goal >= 50x (like for like: best pass against steady state): %s; peak memory %s "
            "10 MB\n",
-           ours / steady, ours / theirs, SISIMAI_PASSES, ours / steady >= 50 ? "met" : "not met",
-           ru.ru_maxrss < 10 * 1024 ? "under" : "OVER");
+           rate_ours / steady, rate_ours / theirs, SISIMAI_PASSES,
+           rate_ours / steady >= 50 ? "met" : "not met",
+           o.maxrss < 10 * 1024 ? "under" : "OVER");
     for (size_t i = 0; i < n; i++) {
         free(files[i]);
     }
