@@ -320,6 +320,18 @@ static void test_search(void)
     }
     CHECK(found > 100 && found < runs); /* both outcomes were exercised */
     CHECK(dlv_find3("--", 2, '-', '-', '-') == NULL);
+    /* long texts (the 32-at-a-time rounds where the processor has them): the one match at
+     * every place, behind near misses, and none at all */
+    static char lt[300];
+    for (size_t p = 0; p + 3 <= sizeof(lt); p++) {
+        for (size_t i = 0; i < sizeof(lt); i++) {
+            lt[i] = i % 5 == 0 ? '\n' : i % 5 == 1 ? '-' : 'x'; /* "\n-" without a second '-' */
+        }
+        CHECK(dlv_find3(lt, sizeof(lt), '\n', '-', '-') == NULL);
+        memcpy(lt + p, "\n--", 3);
+        CHECK(dlv_find3(lt, sizeof(lt), '\n', '-', '-') == lt + p);
+        CHECK(dlv_find3(lt, p + 2, '\n', '-', '-') == NULL); /* cut one octet short */
+    }
     CHECK(dlv_plain_run("a b  c", 6) == 3);
     CHECK(dlv_plain_run(" a", 2) == 2);
     CHECK(dlv_plain_run("a ", 2) == 1);
