@@ -22,7 +22,7 @@ extern "C" {
  * deliver_bounce_free(). It holds the result of the last deliver_bounce_parse() or
  * deliver_bounce_parse_reply(); every string read from it is borrowed and valid until the
  * handle is freed or run again. It keeps its context alive; like its context it is used by
- * one thread at a time. Making one builds its match tables (a few hundred microseconds), so
+ * one thread at a time. Making one builds its match tables (about 4 ms on a 2.6 GHz core), so
  * reuse a handle for many messages.
  * @since 0.1
  */
