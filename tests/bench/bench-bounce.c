@@ -7,10 +7,11 @@
  * read per file). The time of the reads alone is measured too and printed beside it
  * (read_only_pass), so the share of I/O in a pass is visible. Ours is the best of PASSES
  * passes, then PASSES / 2 more after each of the peer's runs (a shared machine has busy
- * spells of seconds; both sides' fastest are so taken over the same minutes); Sisimai's script reports a rate that includes perl compiling Sisimai's modules in
- * its first pass, so it runs with 1 pass and with SISIMAI_PASSES passes, SISIMAI_RUNS times
- * each, and the difference of the fastest of each gives its steady state: the goal is judged
- * on that, like for like (both sides' fastest).
+ * spells of seconds; both sides' fastest are so taken over the same minutes). Sisimai's
+ * script reports a rate that includes perl compiling Sisimai's modules in its first pass, so
+ * it runs with 1 pass and with SISIMAI_PASSES passes, SISIMAI_RUNS times each, and the
+ * difference of the fastest of each gives its steady state (run_peer): the goal is judged on
+ * that, like for like (both sides' fastest).
  * usage: bench-bounce [--no-peer] BOUNCE-DIR [PASSES]
  * --no-peer skips Sisimai (for valgrind --tool=callgrind: instruction counts of ours only).
  * SPDX-License-Identifier: BSD-2-Clause
@@ -152,6 +153,42 @@ static double report_ours(const our_side *o, double best_read)
     return rate;
 }
 
+/*
+ * Sisimai's steady state and its script's own rate: its script with one pass and with
+ * SISIMAI_PASSES passes (its own figure includes perl compiling Sisimai's modules on first
+ * use, so the difference of the two is its steady state, what our best pass is compared
+ * with), SISIMAI_RUNS times each, the fastest of each kept (the same filter for a busy
+ * machine as our best pass: one pair of runs gave steady states 17 % apart). After each pair
+ * of runs, PASSES / 2 more of ours, so that both sides' fastest are taken over the same
+ * minutes and a busy spell cannot fall on one side only. 0, or -1 when the script gave no
+ * figures.
+ */
+static int run_peer(const char *script, our_side *o, int passes, double *steady,
+                    double *theirs)
+{
+    double t1 = 0, tn = 0;
+    for (int r = 0; r < SISIMAI_RUNS; r++) {
+        double one = 0, more = 0, rate = 0;
+        if (run_sisimai(script, o->files, o->n, 1, &one, NULL) < 0 ||
+            run_sisimai(script, o->files, o->n, SISIMAI_PASSES, &more, &rate) < 0) {
+            return -1;
+        }
+        if (r == 0 || one < t1) {
+            t1 = one;
+        }
+        if (r == 0 || more < tn) {
+            tn = more;
+            *theirs = rate;
+        }
+        run_ours(o, passes / 2 > 0 ? passes / 2 : 1);
+    }
+    if (tn <= t1) {
+        return -1;
+    }
+    *steady = (double)o->n * (SISIMAI_PASSES - 1) / (tn - t1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int no_peer = 0;
@@ -218,75 +255,45 @@ int main(int argc, char **argv)
         }
     }
     run_ours(&o, passes);
-    if (no_peer) {
-        report_ours(&o, best_read);
-        deliver_bounce_free(b);
-        deliver_ctx_free(ctx);
-        free(o.buf);
-        close(o.dfd);
-        for (size_t i = 0; i < n; i++) {
-            free(files[i]);
-        }
-        free(files);
-        return 0;
-    }
-
     /* the peer: Debian's Sisimai 4.25.15 in perl, same files, in one process */
     snprintf(path, sizeof(path), "%s/tools/bench_sisimai4.pl", dir);
     struct stat st;
-    if (stat(path, &st) < 0 || system("perl -MSisimai -e 1 2>/dev/null") != 0) {
-        report_ours(&o, best_read);
-        printf("sisimai: not available (needs perl with libsisimai-perl and %s)\n", path);
-        return 0;
-    }
-    /* once with one pass and once with SISIMAI_PASSES: the script's own figure includes
-     * perl compiling Sisimai's modules on first use, so the difference of the two runs is
-     * its steady state, which is what our best pass is compared with */
-    /* SISIMAI_RUNS times each, the fastest of each kept: the same filter for a busy
-     * machine as our best pass (one pair of runs gave steady states 17 % apart) */
-    double t1 = 0, tn = 0, theirs = 0;
-    for (int r = 0; r < SISIMAI_RUNS; r++) {
-        double one = 0, more = 0, rate = 0;
-        if (run_sisimai(path, files, n, 1, &one, NULL) < 0 ||
-            run_sisimai(path, files, n, SISIMAI_PASSES, &more, &rate) < 0) {
-            tn = t1 = 0; /* no figures */
-            break;
+    int peer = 0; /* 0 not asked for, 1 measured, -1 not installed, -2 no figures */
+    double steady = 0, theirs = 0;
+    if (!no_peer) {
+        if (stat(path, &st) < 0 || system("perl -MSisimai -e 1 2>/dev/null") != 0) {
+            peer = -1;
+        } else {
+            peer = run_peer(path, &o, passes, &steady, &theirs) < 0 ? -2 : 1;
         }
-        if (r == 0 || one < t1) {
-            t1 = one;
-        }
-        if (r == 0 || more < tn) {
-            tn = more;
-            theirs = rate;
-        }
-        /* more of ours between the peer's runs: both sides' fastest are then taken over the
-         * same minutes, so a busy spell on a shared machine cannot fall on one side only */
-        run_ours(&o, passes / 2 > 0 ? passes / 2 : 1);
     }
     const double rate_ours = report_ours(&o, best_read);
     deliver_bounce_free(b);
     deliver_ctx_free(ctx);
     free(o.buf);
     close(o.dfd);
-    if (tn <= t1) {
-        printf("sisimai: the script gave no figures\n");
-        return 1;
-    }
-    double steady = (double)n * (SISIMAI_PASSES - 1) / (tn - t1);
-    struct rusage rc;
-    getrusage(RUSAGE_CHILDREN, &rc);
-    printf("sisimai peak_rss=%ld KiB\n", rc.ru_maxrss);
-    printf("sisimai steady state: %.0f msgs_per_sec (passes 2..%d; fastest of %d runs each)\n",
-           steady, SISIMAI_PASSES, SISIMAI_RUNS);
-    printf("speed-up: %.1fx Sisimai's steady state, %.1fx the script's %d-pass figure; "
-           "goal >= 50x (like for like: best pass against steady state): %s; peak memory %s "
-           "10 MB\n",
-           rate_ours / steady, rate_ours / theirs, SISIMAI_PASSES,
-           rate_ours / steady >= 50 ? "met" : "not met",
-           o.maxrss < 10 * 1024 ? "under" : "OVER");
     for (size_t i = 0; i < n; i++) {
         free(files[i]);
     }
     free(files);
+    if (peer == -1) {
+        printf("sisimai: not available (needs perl with libsisimai-perl and %s)\n", path);
+    } else if (peer == -2) {
+        printf("sisimai: the script gave no figures\n");
+        return 1;
+    } else if (peer == 1) {
+        struct rusage rc;
+        getrusage(RUSAGE_CHILDREN, &rc);
+        printf("sisimai peak_rss=%ld KiB\n", rc.ru_maxrss);
+        printf("sisimai steady state: %.0f msgs_per_sec (passes 2..%d; fastest of %d runs "
+               "each)\n",
+               steady, SISIMAI_PASSES, SISIMAI_RUNS);
+        printf("speed-up: %.1fx Sisimai's steady state, %.1fx the script's %d-pass figure; "
+               "goal >= 50x (like for like: best pass against steady state): %s; peak memory "
+               "%s 10 MB\n",
+               rate_ours / steady, rate_ours / theirs, SISIMAI_PASSES,
+               rate_ours / steady >= 50 ? "met" : "not met",
+               o.maxrss < 10 * 1024 ? "under" : "OVER");
+    }
     return 0;
 }
