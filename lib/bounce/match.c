@@ -80,7 +80,9 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
     uint32_t *fail = dlv_calloc(ctx, total, sizeof(uint32_t));
     uint32_t *queue = dlv_alloc(ctx, total * sizeof(uint32_t));
     uint8_t *last = dlv_calloc(ctx, total, 1); /* per state: class of its last octet */
-    if (!trie || !ac->out || !ac->dict || !ac->out_next || !fail || !queue || !last) {
+    uint8_t *deep = dlv_calloc(ctx, total, 1); /* per state: deeper than AC_SHALLOW */
+    if (!trie || !ac->out || !ac->dict || !ac->out_next || !fail || !queue || !last || !deep) {
+        dlv_free(ctx, deep);
         dlv_free(ctx, last);
         dlv_free(ctx, trie);
         dlv_free(ctx, fail);
@@ -101,10 +103,12 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
             continue;
         }
         uint32_t s = 0;
-        for (const unsigned char *p = (const unsigned char *)nd[i].text; *p; p++) {
+        const unsigned char *text = (const unsigned char *)nd[i].text;
+        for (const unsigned char *p = text; *p; p++) {
             uint32_t *t = &trie[(size_t)s * nc + ac->cls[*p]];
             if (!*t) {
                 last[ns] = ac->cls[*p];
+                deep[ns] = p - text >= AC_SHALLOW; /* its depth is p - text + 1 */
                 *t = ns++;
             }
             s = *t;
@@ -122,17 +126,7 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
             queue[qt++] = t;
         }
     }
-    /* where the states deeper than AC_SHALLOW start in the queue (it holds them by depth) */
-    size_t lvl_end = qt, deep_from = SIZE_MAX;
-    unsigned depth = 1;
     while (qh < qt) {
-        if (qh == lvl_end) {
-            depth++;
-            lvl_end = qt;
-            if (depth == AC_SHALLOW + 1) {
-                deep_from = qh;
-            }
-        }
         uint32_t s = queue[qh++];
         uint32_t f = fail[s];
         ac->dict[s] = ac->out[f] >= 0 ? (int32_t)f : ac->dict[f];
@@ -186,6 +180,7 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
     }
     dlv_free(ctx, last);
     if ((uint64_t)ns * nc >= 0x80000000u || ns > DLV_AC_MAX_STATES) {
+        dlv_free(ctx, deep);
         dlv_free(ctx, trie);
         dlv_free(ctx, fail);
         dlv_free(ctx, queue);
@@ -194,14 +189,14 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
     }
     /* renumber: the root and rsp, then the states up to depth AC_SHALLOW breadth-first (the
      * states a walk is in most of the time come first and share cache lines), then the
-     * deeper ones needle by needle, a twin after its state; with the states that end a needle (or have one on their failure chain) last, so the
-     * scan tests "state >= thresh" instead of a flag bit */
+     * deeper ones needle by needle, a twin after its state; with the states that end a
+     * needle (or have one on their failure chain) last, so the scan tests "state >= thresh"
+     * instead of a flag bit */
     uint32_t *ord = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
     uint32_t *id = dlv_alloc(ctx, (size_t)ns * sizeof(uint32_t));
     int32_t *nout = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
     int32_t *ndict = dlv_alloc(ctx, (size_t)ns * sizeof(int32_t));
-    uint8_t *deep = dlv_calloc(ctx, ns0, 1); /* per trie state: deeper than AC_SHALLOW */
-    if (!ord || !id || !nout || !ndict || !deep) {
+    if (!ord || !id || !nout || !ndict) {
         dlv_free(ctx, deep);
         dlv_free(ctx, ord);
         dlv_free(ctx, id);
@@ -216,10 +211,7 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
     size_t m = 0;
     ord[m++] = 0;
     ord[m++] = rsp;
-    if (deep_from > qt) {
-        deep_from = qt;
-    }
-    for (size_t i = 0; i < deep_from; i++) {
+    for (size_t i = 0; i < qt && !deep[queue[i]]; i++) {
         ord[m++] = queue[i];
         if (twin[queue[i]]) {
             ord[m++] = twin[queue[i]];
@@ -228,9 +220,6 @@ deliver_status dlv_ac_build_if(dlv_ac *ac, deliver_ctx *ctx, const dlv_needle *n
     /* the deeper states in the order they were made: each needle's own states one after
      * another, so a walk along a phrase reads the table forward (the next state's row is
      * in the same or the next cache line, which the hardware fetches ahead) */
-    for (size_t i = deep_from; i < qt; i++) {
-        deep[queue[i]] = 1;
-    }
     for (uint32_t q = 1; q < ns0; q++) {
         if (deep[q]) {
             ord[m++] = q;
