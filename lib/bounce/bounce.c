@@ -41,9 +41,9 @@ struct deliver_bounce {
     /* one automaton per kind of scan, each with only the needles its scan reads (see
      * keep_diag and the others): a diagnostic's reasons and outright phrases, the report
      * text's family marks and end markers, the bounce's header marks */
-    dlv_ac ac;
-    dlv_ac ac_text;
-    dlv_ac ac_hdr;
+    dlv_ac ac;      /* keep_diag */
+    dlv_ac ac_text; /* keep_text */
+    dlv_ac ac_hdr;  /* keep_hdr */
     dlv_arena arena;
     dlv_mime mime;
     rcpt *r;
@@ -588,6 +588,31 @@ static int keep_hdr(const dlv_needle *n)
 {
     return n->kind == N_FAMILY || n->kind == N_BOUNCE || n->kind == N_VACATION ||
            (n->kind == N_FORMAT && n->scope != S_ANY && n->scope < S_RHOST_FIRST);
+}
+
+/* Build the handle's three automata; E_NOMEM, or E_LIMIT when the tables outgrow one. */
+static deliver_status build_automata(deliver_bounce *b)
+{
+    const struct {
+        dlv_ac *ac;
+        int (*keep)(const dlv_needle *n);
+    } set[] = {{&b->ac, keep_diag}, {&b->ac_text, keep_text}, {&b->ac_hdr, keep_hdr}};
+    for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+        deliver_status st = dlv_ac_build_if(set[i].ac, b->ctx, dlv_bounce_needles,
+                                            dlv_bounce_needle_count, set[i].keep);
+        if (st < 0) {
+            return st;
+        }
+    }
+    return DELIVER_OK;
+}
+
+/* Free them (those never built are zeroed: dlv_ac_free passes them by). */
+static void free_automata(deliver_bounce *b)
+{
+    dlv_ac_free(&b->ac);
+    dlv_ac_free(&b->ac_text);
+    dlv_ac_free(&b->ac_hdr);
 }
 
 static void run_scan(const dlv_ac *ac, const char *s, size_t n, scan *sc, int stop_at_end)
@@ -2362,20 +2387,9 @@ deliver_status deliver_bounce_new(deliver_bounce **out, deliver_ctx *ctx)
     b->mime.lazy_decode = 1; /* only the parts read are decoded: see part_ready() */
     dlv_findings_init(&b->findings, ctx);
     prefix_map(b->prefix_at);
-    deliver_status st =
-        dlv_ac_build_if(&b->ac, ctx, dlv_bounce_needles, dlv_bounce_needle_count, keep_diag);
-    if (st >= 0) {
-        st = dlv_ac_build_if(&b->ac_text, ctx, dlv_bounce_needles, dlv_bounce_needle_count,
-                             keep_text);
-    }
-    if (st >= 0) {
-        st = dlv_ac_build_if(&b->ac_hdr, ctx, dlv_bounce_needles, dlv_bounce_needle_count,
-                             keep_hdr);
-    }
+    deliver_status st = build_automata(b);
     if (st < 0) {
-        dlv_ac_free(&b->ac);
-        dlv_ac_free(&b->ac_text);
-        dlv_ac_free(&b->ac_hdr);
+        free_automata(b);
         dlv_ctx_unref(ctx);
         dlv_free(ctx, b);
         return st; /* E_NOMEM, or E_LIMIT when the tables outgrow the automaton */
@@ -2393,9 +2407,7 @@ void deliver_bounce_free(deliver_bounce *b)
     dlv_arena_clear(&b->arena);
     dlv_mime_free(&b->mime);
     dlv_findings_clear(&b->findings);
-    dlv_ac_free(&b->ac);
-    dlv_ac_free(&b->ac_text);
-    dlv_ac_free(&b->ac_hdr);
+    free_automata(b);
     dlv_free(ctx, b->r);
     dlv_free(ctx, b->norm);
     dlv_free(ctx, b);
