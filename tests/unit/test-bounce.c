@@ -3,7 +3,7 @@
  * an auto-reply, an ARF report, a non-bounce, the bare reply classifier, limits and misuse;
  * the phrase automaton's several-stream scan against its one-stream reference, an automaton
  * of some needles against the whole one, and its limits: too many states refused, many octet
- * classes still found.
+ * classes still found; every allocation failing in turn.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "check.h"
@@ -13,6 +13,7 @@
 #include <deliver/bounce.h>
 
 #include "bounce/bounce_int.h"
+#include "failalloc.h"
 
 static deliver_status parse(deliver_bounce *b, const char *s)
 {
@@ -75,6 +76,46 @@ static void test_ac_streams(deliver_ctx *ctx)
     }
     CHECK(runs == 1200 && hits > 1000); /* the texts do hold needles */
     dlv_ac_free(&ac);
+}
+
+/* Every allocation failing in turn: making the handle (its three automata), a parse and the
+ * findings made on first read either succeed or say E_NOMEM, and nothing leaks. */
+static void test_failalloc(void)
+{
+    const char *dsn =
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+        "--b\nContent-Type: text/plain\n\nThis is the mail system at host mx.example.org.\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+        "Final-Recipient: rfc822; nobody@example.com\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.com>: User unknown\n\n--b--\n";
+    int completed = 0;
+    for (long at = 1; at < 5000 && !completed; at++) {
+        failing f = {0, at, 0};
+        deliver_ctx *ctx = NULL;
+        if (deliver_ctx_new_with_allocator(&ctx, f_alloc, f_realloc, f_free, &f) != DELIVER_OK) {
+            CHECK_INT(f.live, 0);
+            continue;
+        }
+        deliver_bounce *b = NULL;
+        deliver_status st = deliver_bounce_new(&b, ctx);
+        if (st == DELIVER_OK) {
+            st = parse(b, dsn);
+        }
+        size_t findings = st == DELIVER_OK ? deliver_bounce_finding_count(b) : 0;
+        if (f.count < at) { /* no allocation failed */
+            completed = 1;
+            CHECK_INT(st, DELIVER_OK);
+            CHECK_STR(deliver_bounce_get_reason(b, 0), "userunknown");
+            CHECK_INT(findings, 1);
+        } else if (st != DELIVER_OK) {
+            CHECK_INT(st, DELIVER_E_NOMEM);
+        }
+        deliver_bounce_free(b);
+        deliver_ctx_free(ctx);
+        CHECK_INT(f.live, 0);
+    }
+    CHECK(completed);
 }
 
 static int keep_family_end(const dlv_needle *n)
@@ -448,6 +489,7 @@ int main(void)
     test_ac_streams(ctx);
     test_ac_limits(ctx);
     test_ac_subset(ctx);
+    test_failalloc();
     deliver_ctx_free(ctx);
     return check_done("bounce");
 }
