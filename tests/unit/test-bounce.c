@@ -36,6 +36,27 @@ static int ac_hit(size_t needle, size_t end, void *ud)
     return l->stop_after && l->n / 2 == l->stop_after;
 }
 
+/* A text of up to `want` octets, at random (*seed): a needle of the tables for odds - 1 pieces
+ * in odds, else one of glue[0..nglue). Its length. */
+static size_t needle_text(char *text, size_t want, uint32_t *seed, unsigned odds,
+                          const char *const *glue, size_t nglue)
+{
+    size_t n = 0;
+    while (n < want) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *piece = (*seed >> 8) % odds
+                                ? dlv_bounce_needles[(*seed >> 12) % dlv_bounce_needle_count].text
+                                : glue[(*seed >> 12) % nglue];
+        size_t k = strlen(piece);
+        if (n + k > want) {
+            break;
+        }
+        memcpy(text + n, piece, k);
+        n += k;
+    }
+    return n;
+}
+
 /* Texts of needles, white space runs and other octets, 0 to 40 KB: the scan must report what
  * one stream does, hit for hit, with and without stopping early. */
 static void test_ac_streams(deliver_ctx *ctx)
@@ -49,19 +70,8 @@ static void test_ac_streams(deliver_ctx *ctx)
     uint32_t seed = 12345;
     int runs = 0, hits = 0;
     for (int round = 0; round < 300; round++) {
-        size_t n = 0, want = (size_t)(round * 131) % sizeof(text);
-        while (n < want) {
-            seed = seed * 1103515245u + 12345u;
-            const char *piece = (seed >> 8) % 3 ? dlv_bounce_needles[(seed >> 12) %
-                                                                     dlv_bounce_needle_count].text
-                                                : glue[(seed >> 12) % 10];
-            size_t k = strlen(piece);
-            if (n + k > want) {
-                break;
-            }
-            memcpy(text + n, piece, k);
-            n += k;
-        }
+        size_t n = needle_text(text, (size_t)(round * 131) % sizeof(text), &seed, 3, glue,
+                               sizeof(glue) / sizeof(glue[0]));
         for (size_t stop = 0; stop < 40; stop += 13) {
             one.n = many.n = 0;
             one.stop_after = many.stop_after = stop;
@@ -135,22 +145,11 @@ static void test_ac_subset(deliver_ctx *ctx)
     CHECK(some.nstates < all.nstates);
     static char text[8000];
     static ac_log whole, part;
+    static const char *const glue[] = {"\n x ", " "};
     uint32_t seed = 4242;
     size_t kept_hits = 0;
     for (int round = 0; round < 100; round++) {
-        size_t n = 0, want = (size_t)(round * 79) % sizeof(text);
-        while (n < want) {
-            seed = seed * 1103515245u + 12345u;
-            const char *piece = (seed >> 8) % 2 ? dlv_bounce_needles[(seed >> 12) %
-                                                                     dlv_bounce_needle_count].text
-                                                : (seed >> 12) % 2 ? " " : "\n x ";
-            size_t k = strlen(piece);
-            if (n + k > want) {
-                break;
-            }
-            memcpy(text + n, piece, k);
-            n += k;
-        }
+        size_t n = needle_text(text, (size_t)(round * 79) % sizeof(text), &seed, 2, glue, 2);
         whole.n = part.n = 0;
         whole.stop_after = part.stop_after = 0;
         dlv_ac_run_one(&all, text, n, ac_hit, &whole);
