@@ -128,6 +128,12 @@ static void test_failalloc(void)
     CHECK(completed);
 }
 
+static int keep_none(const dlv_needle *n)
+{
+    (void)n;
+    return 0;
+}
+
 static int keep_family_end(const dlv_needle *n)
 {
     return n->kind == N_FAMILY || n->kind == N_END;
@@ -167,6 +173,13 @@ static void test_ac_subset(deliver_ctx *ctx)
         kept_hits += k / 2;
     }
     CHECK(kept_hits > 100);
+    dlv_ac_free(&some);
+    /* no needle at all: the root alone, which reports nothing */
+    CHECK_INT(dlv_ac_build_if(&some, ctx, dlv_bounce_needles, dlv_bounce_needle_count, keep_none),
+              DELIVER_OK);
+    part.n = 0;
+    dlv_ac_run(&some, text, sizeof(text), ac_hit, &part);
+    CHECK(part.n == 0);
     dlv_ac_free(&all);
     dlv_ac_free(&some);
 }
